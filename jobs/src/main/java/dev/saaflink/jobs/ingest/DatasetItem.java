@@ -1,0 +1,34 @@
+package dev.saaflink.jobs.ingest;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * One image found by {@link DatasetScanner}, with its ground-truth mask when the dataset has one.
+ *
+ * @param category the category the frame is inspected as (the top folder, or the override)
+ * @param subset the folder the image came from, e.g. a defect type such as {@code blowhole} or {@code free}
+ * @param name the image file name without its extension; also the base name of its mask
+ * @param image the image file
+ * @param mask the mask PNG, or null when there is none
+ * @param source the image path relative to the scanned dataset folder, with '/' separators
+ */
+public record DatasetItem(String category, String subset, String name, Path image, Path mask, String source) {
+
+    public DatasetItem {
+        Objects.requireNonNull(category, "category");
+        Objects.requireNonNull(subset, "subset");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(source, "source");
+    }
+
+    public boolean hasMask() {
+        return mask != null;
+    }
+
+    /** Stable, unique id of the frame made from this item: {@code <category>/<subset>/<name>}. */
+    public String frameId() {
+        return category + "/" + subset + "/" + name;
+    }
+}
