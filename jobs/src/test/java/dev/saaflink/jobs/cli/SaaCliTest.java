@@ -1,0 +1,97 @@
+package dev.saaflink.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import picocli.CommandLine;
+
+class SaaCliTest {
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @TempDir
+    Path dir;
+
+    private int run(String... args) {
+        CommandLine cli = SaaCli.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        assertThat(run("--help")).isZero();
+        assertThat(out.toString()).contains("Usage: saa", "Commands:", "ingest", "help");
+    }
+
+    @Test
+    void ingestHelpListsItsOptions() {
+        assertThat(run("ingest", "--help")).isZero();
+        assertThat(out.toString()).contains("--bootstrap-servers", "--topic", "--dataset", "--category",
+                "--with-ground-truth", "--camera-id", "--rate", "--limit", "--kafka-property");
+    }
+
+    @Test
+    void usageErrorsExitWithTwoAndAHint() {
+        assertThat(run()).isEqualTo(2);
+        assertThat(err.toString()).contains("missing command", "Try 'saa --help'");
+
+        assertThat(run("ingset")).isEqualTo(2);
+        assertThat(err.toString()).contains("ingest");
+
+        assertThat(run("ingest", "--topic", "t")).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required options", "Try 'saa ingest --help'");
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        assertThat(run("ingest", "--bootstrap-servers", "localhost:1", "--topic", "t",
+                "--dataset", dir.resolve("absent").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--dataset: no such folder");
+
+        assertThat(run("ingest", "--bootstrap-servers", "localhost:1", "--topic", "t",
+                "--dataset", dir.toString(), "--rate", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--rate must be 0 or more");
+    }
+
+    @Test
+    void failuresExitWithOneAndOneLine() {
+        // the Kafka settings file is read before any connection is made
+        int code = run("ingest", "--bootstrap-servers", "localhost:1", "--topic", "t",
+                "--dataset", samplesOrTempDir(), "--kafka-config", dir.resolve("missing.properties").toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString().strip().lines()).singleElement().satisfies(line ->
+                assertThat(line).startsWith("saa ingest: error: cannot read Kafka client settings from"));
+    }
+
+    @Test
+    void verboseIsAcceptedAfterTheCommandAndAddsTheStackTrace() {
+        int code = run("ingest", "--verbose", "--bootstrap-servers", "localhost:1", "--topic", "t",
+                "--dataset", samplesOrTempDir(), "--kafka-config", dir.resolve("missing.properties").toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("saa ingest: error:", UncheckedIOException.class.getName(), "\tat ");
+    }
+
+    @Test
+    void oneLineNamesTheRootCause() {
+        Exception e = new IllegalStateException("publishing failed", new RuntimeException("disk\nfull"));
+        assertThat(SaaCli.oneLine(e)).isEqualTo("publishing failed (cause: disk full)");
+        assertThat(SaaCli.oneLine(new IllegalStateException("x: boom", new RuntimeException("boom"))))
+                .isEqualTo("x: boom");
+        assertThat(SaaCli.oneLine(new NullPointerException())).isEqualTo("NullPointerException");
+    }
+
+    private String samplesOrTempDir() {
+        Path samples = Samples.mtd();
+        return samples != null ? samples.toString() : dir.toString();
+    }
+}
