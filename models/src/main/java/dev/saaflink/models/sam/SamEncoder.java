@@ -1,0 +1,134 @@
+package dev.saaflink.models.sam;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.saaflink.models.image.RgbImage;
+import dev.saaflink.models.runtime.OrtSessions;
+import dev.saaflink.models.runtime.SessionSettings;
+import dev.saaflink.models.runtime.SharedSession;
+import dev.saaflink.models.store.ModelManifest;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SAM image encoder: RGB frame in, {@link SamEmbedding} (e.g. 256 x 64 x 64) out. Pre-processing is
+ * {@link SamPreprocessor}'s. Thread-safe; the ONNX session is shared per JVM through {@link OrtSessions}.
+ */
+public final class SamEncoder implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SamEncoder.class);
+
+    private final SharedSession shared;
+    private final ModelManifest manifest;
+    private final SamPreprocessor pre;
+    private final String inputName;
+    private final String outputName;
+
+    private SamEncoder(SharedSession shared, ModelManifest manifest) {
+        this.shared = shared;
+        this.manifest = manifest;
+        this.pre = new SamPreprocessor(manifest);
+        OrtSession s = shared.session();
+        this.inputName = pick(manifest.inputNames(), s.getInputNames(), "input");
+        this.outputName = pick(manifest.outputNames(), s.getOutputNames(), "output");
+    }
+
+    /** Opens (or joins) the shared session of the encoder file {@code onnx}, described by {@code manifest}. */
+    public static SamEncoder open(Path onnx, ModelManifest manifest, SessionSettings settings)
+            throws OrtException, IOException {
+        SharedSession shared = OrtSessions.acquire(onnx, settings);
+        try {
+            SamEncoder enc = new SamEncoder(shared, manifest);
+            enc.checkSignature();
+            return enc;
+        } catch (RuntimeException | OrtException e) {
+            shared.close();
+            throw e;
+        }
+    }
+
+    private void checkSignature() throws OrtException {
+        NodeInfo in = shared.session().getInputInfo().get(inputName);
+        long[] shape = ((TensorInfo) in.getInfo()).getShape();
+        // Dynamic axes show up as -1; fixed ones must match the manifest's frame.
+        if (shape.length != 4 || (shape[1] > 0 && shape[1] != 3)
+                || (shape[2] > 0 && shape[2] != pre.size()) || (shape[3] > 0 && shape[3] != pre.size())) {
+            throw new IllegalArgumentException("encoder input '" + inputName + "' has shape " + Arrays.toString(shape)
+                    + ", expected [N,3," + pre.size() + "," + pre.size() + "] per manifest " + manifest.id());
+        }
+    }
+
+    /** The manifest this encoder was opened with. */
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    /** Manifest id plus hash prefix, for provenance in outputs. */
+    public String modelId() {
+        return manifest.modelId();
+    }
+
+    /**
+     * Encodes one frame.
+     *
+     * @param bgrQuirk true: feed the channels as B, G, R like the SAA+ reference code (quirk Q1); false: feed RGB
+     */
+    public SamEmbedding encode(RgbImage img, boolean bgrQuirk) throws OrtException {
+        SamPreprocessor.SamInput in = pre.preprocess(img, bgrQuirk);
+        OrtSession session = shared.session();
+        try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(in.chw()), in.shape());
+             OrtSession.Result r = session.run(Map.of(inputName, t))) {
+            Optional<OnnxValue> ov = r.get(outputName);
+            if (ov.isEmpty()) {
+                throw new IllegalStateException("encoder produced no output '" + outputName + "'");
+            }
+            OnnxTensor out = (OnnxTensor) ov.get();
+            long[] shape = out.getInfo().getShape();
+            if (shape.length != 4 || shape[0] != 1) {
+                throw new IllegalStateException("encoder output '" + outputName + "' has shape " + Arrays.toString(shape)
+                        + ", expected [1,C,H,W]");
+            }
+            FloatBuffer fb = out.getFloatBuffer();
+            float[] data = new float[fb.remaining()];
+            fb.get(data);
+            SamEmbedding emb = new SamEmbedding(data, (int) shape[1], (int) shape[2], (int) shape[3], img.width,
+                    img.height, in.size(), in.resizedWidth(), in.resizedHeight());
+            LOG.debug("Encoded {}x{} frame with {} -> {}", img.width, img.height, manifest.modelId(), Arrays.toString(shape));
+            return emb;
+        }
+    }
+
+    @Override
+    public void close() {
+        shared.close();
+    }
+
+    /**
+     * The tensor name to use for a role: the manifest's first name for it when the model has it; with no name in the
+     * manifest, the model's only tensor of that kind.
+     */
+    static String pick(java.util.List<String> fromManifest, java.util.Set<String> inModel, String role) {
+        if (!fromManifest.isEmpty()) {
+            String n = fromManifest.get(0);
+            if (inModel.contains(n)) {
+                return n;
+            }
+            throw new IllegalArgumentException("the manifest names '" + n + "' as the " + role
+                    + " but the model has " + inModel);
+        }
+        if (inModel.size() == 1) {
+            return inModel.iterator().next();
+        }
+        throw new IllegalArgumentException("the manifest names no " + role + " and the model has several: " + inModel);
+    }
+}
