@@ -1,8 +1,10 @@
 package dev.saaflink.jobs.kafka;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,16 +89,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Kafka's storage formatter reports to System.out; the command line keeps stdout for results, so
-     * those lines go to stderr instead. Formatting takes milliseconds and happens before any job runs.
+     * Kafka's storage formatter reports to System.out, which the command line keeps for results; its lines go
+     * to this class's debug log instead. Formatting takes milliseconds and happens before any job runs.
      */
     private static void formatKeepingStdoutClean(KafkaClusterTestKit cluster) throws Exception {
         PrintStream stdout = System.out;
-        System.setOut(System.err);
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
             cluster.format();
         } finally {
             System.setOut(stdout);
+            captured.toString(StandardCharsets.UTF_8).lines().forEach(line -> LOG.debug("format: {}", line));
         }
     }
 
