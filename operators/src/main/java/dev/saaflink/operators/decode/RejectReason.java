@@ -1,0 +1,32 @@
+package dev.saaflink.operators.decode;
+
+/**
+ * Why a frame was not inspected. The name is written to {@code DeadLetter.reason}, so treat the constants
+ * as a wire format: add new ones, never rename.
+ */
+public enum RejectReason {
+    /** Null/empty value, or no Avro single-object magic (0xC3 0x01) at the start. */
+    NOT_AVRO,
+    /** Single-object header present but its schema fingerprint is not one this job knows. */
+    UNKNOWN_SCHEMA,
+    /** Known schema, but the Avro body does not decode (cut short, impossible lengths, bad enum index...). */
+    MALFORMED_AVRO,
+    /** cameraId, frameId or category empty, or width/height absent for a raw encoding. */
+    MISSING_FIELD,
+    /** The image field holds zero bytes. */
+    EMPTY_IMAGE,
+    /** Payload or declared image dimensions above {@link DecodeLimits}. */
+    TOO_LARGE,
+    /** Declared width/height disagree with the image header or with the raw byte count. */
+    DIMENSION_MISMATCH,
+    /** The image bytes are not a valid image of the declared encoding. */
+    CORRUPT_IMAGE,
+    /** The image is cut short (missing end of data). */
+    TRUNCATED_IMAGE,
+    /** A valid image ImageIO reads but this pipeline cannot use (e.g. CMYK JPEG), or no reader at all. */
+    UNSUPPORTED_IMAGE,
+    /** A model stage failed on this frame (used by the model stages, not by the decoder). */
+    MODEL_FAILED,
+    /** A model stage did not answer in time (used by the model stages, not by the decoder). */
+    TIMEOUT
+}
