@@ -1,0 +1,91 @@
+package dev.saaflink.operators.config;
+
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The whole inspection configuration: algorithm switches, stand-in settings and one {@link CategoryConfig}
+ * per product category, with a mandatory {@value #DEFAULT_CATEGORY} entry for categories nobody configured.
+ * Immutable and Serializable, so Flink functions can hold it as a field.
+ */
+public final class InspectionConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public static final String DEFAULT_CATEGORY = "default";
+
+    /** A category's config and whether it was configured explicitly ({@code known}) or fell back to default. */
+    public record Resolved(CategoryConfig config, boolean known) implements Serializable {}
+
+    private final String version;
+    private final SaaParameters algorithm;
+    private final StandInConfig standIn;
+    private final Map<String, CategoryConfig> categories;
+
+    /**
+     * @param categories keyed by category name; each value's name must equal its key
+     * @throws InvalidConfigException if "default" is missing or a key and name disagree
+     */
+    public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
+                            Map<String, CategoryConfig> categories) {
+        if (version == null || version.isBlank()) {
+            throw new InvalidConfigException("version: must not be empty");
+        }
+        if (algorithm == null || standIn == null || categories == null) {
+            throw new InvalidConfigException("algorithm, standIn and categories must not be null");
+        }
+        if (!categories.containsKey(DEFAULT_CATEGORY)) {
+            throw new InvalidConfigException("categories: a '" + DEFAULT_CATEGORY
+                    + "' category is required (used for frames of unconfigured categories); found " + categories.keySet());
+        }
+        for (Map.Entry<String, CategoryConfig> e : categories.entrySet()) {
+            if (e.getValue() == null || !e.getKey().equals(e.getValue().getName())) {
+                throw new InvalidConfigException("categories." + e.getKey() + ": key and category name differ ("
+                        + (e.getValue() == null ? null : e.getValue().getName()) + ")");
+            }
+        }
+        this.version = version;
+        this.algorithm = algorithm;
+        this.standIn = standIn;
+        this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(categories));
+    }
+
+    /**
+     * The config for a frame's category. Matching is exact and case-sensitive ("MTD" is not "mtd"), so a
+     * producer's spelling mistake shows up as {@code known == false} instead of being silently corrected.
+     * Null or unconfigured categories get the default config.
+     */
+    public Resolved resolve(String category) {
+        CategoryConfig c = category == null ? null : categories.get(category);
+        return c != null ? new Resolved(c, true) : new Resolved(categories.get(DEFAULT_CATEGORY), false);
+    }
+
+    /** Free-form label of this config (for logs and events), e.g. "1". */
+    public String getVersion() {
+        return version;
+    }
+
+    public SaaParameters getAlgorithm() {
+        return algorithm;
+    }
+
+    public StandInConfig getStandIn() {
+        return standIn;
+    }
+
+    /** All categories in file order, including default; unmodifiable. */
+    public Map<String, CategoryConfig> getCategories() {
+        return categories;
+    }
+
+    public CategoryConfig getDefaultCategory() {
+        return categories.get(DEFAULT_CATEGORY);
+    }
+
+    @Override
+    public String toString() {
+        return "InspectionConfig{version=" + version + ", algorithm=" + algorithm + ", standIn=" + standIn
+                + ", categories=" + categories.keySet() + "}";
+    }
+}

@@ -1,0 +1,362 @@
+package dev.saaflink.operators.config;
+
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.representer.Representer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads the inspection YAML into an {@link InspectionConfig}, strictly: unknown keys, duplicate keys, wrong
+ * types and out-of-range values all fail at load time with a message naming the file and the YAML path
+ * (e.g. {@code inspection.yaml: categories.mtd.topK: must be >= 1, got 0}), so a typo cannot silently
+ * fall back to a default at 3 a.m.
+ *
+ * <p>YAML is parsed with SnakeYAML's SafeConstructor into plain maps and lists, then mapped by hand; no
+ * reflection, no arbitrary types.
+ */
+public final class InspectionConfigLoader {
+    /** Classpath location of the shipped config. */
+    public static final String DEFAULT_RESOURCE = "/inspection.yaml";
+
+    private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "categories");
+    private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyMode", "rescoreGamma",
+            "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
+    private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
+    private static final Set<String> CATEGORY_KEYS = Set.of("objectPrompt", "instances", "topK", "areaRatio",
+            "anomalyThreshold", "generalPrompts", "prompts");
+    private static final Set<String> PROMPT_KEYS = Set.of("text", "filterWord");
+
+    private InspectionConfigLoader() {}
+
+    public static InspectionConfig load(Path yaml) throws IOException {
+        return parse(Files.readString(yaml, StandardCharsets.UTF_8), yaml.toString());
+    }
+
+    /** Reads the stream fully (it is not closed). */
+    public static InspectionConfig load(InputStream in) {
+        return load(in, "<stream>");
+    }
+
+    /** As {@link #load(InputStream)}, naming the source in error messages. */
+    public static InspectionConfig load(InputStream in, String sourceName) {
+        try {
+            return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), sourceName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read inspection config " + sourceName, e);
+        }
+    }
+
+    /** The config shipped in this jar ({@value #DEFAULT_RESOURCE}). */
+    public static InspectionConfig loadDefault() {
+        try (InputStream in = InspectionConfigLoader.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("classpath resource " + DEFAULT_RESOURCE + " is missing");
+            }
+            return load(in, "classpath:" + DEFAULT_RESOURCE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read classpath resource " + DEFAULT_RESOURCE, e);
+        }
+    }
+
+    /** Parses YAML text; {@code sourceName} only labels error messages. */
+    public static InspectionConfig parse(String yamlText, String sourceName) {
+        Object root;
+        try {
+            root = newYaml().load(yamlText);
+        } catch (YAMLException e) {
+            throw new InvalidConfigException(sourceName + ": not valid YAML: " + e.getMessage(), e);
+        }
+        try {
+            return toConfig(root);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException(sourceName + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Yaml newYaml() {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false); // a repeated key is almost always a copy-paste mistake
+        options.setMaxAliasesForCollections(20);
+        DumperOptions dumper = new DumperOptions();
+        return new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options);
+    }
+
+    // ---------------------------------------------------------------- mapping
+
+    private static InspectionConfig toConfig(Object root) {
+        if (root == null) {
+            throw new InvalidConfigException("the document is empty");
+        }
+        Node top = Node.of("", root);
+        top.onlyKeys(TOP_KEYS);
+        String version = top.scalarText("version");
+
+        SaaParameters algorithm = top.has("algorithm") ? toAlgorithm(top.child("algorithm")) : SaaParameters.asCoded();
+        StandInConfig standIn = top.has("standIn") ? toStandIn(top.child("standIn")) : StandInConfig.defaults();
+
+        Node cats = top.child("categories");
+        Map<String, CategoryConfig> categories = new LinkedHashMap<>();
+        for (String name : cats.keys()) {
+            categories.put(name, toCategory(name, cats.child(name)));
+        }
+        return new InspectionConfig(version, algorithm, standIn, categories);
+    }
+
+    private static SaaParameters toAlgorithm(Node n) {
+        n.onlyKeys(ALGORITHM_KEYS);
+        SaaParameters.Builder b = SaaParameters.builder();
+        if (n.has("saliencyNeighbours")) {
+            b.saliencyNeighbours(n.integer("saliencyNeighbours"));
+        }
+        if (n.has("saliencyMode")) {
+            String mode = n.text("saliencyMode");
+            SaliencyMode m = SaliencyMode.parse(mode);
+            if (m == null) {
+                throw n.error("saliencyMode", "must be 'farthest' or 'nearest', got '" + mode + "'");
+            }
+            b.saliencyMode(m);
+        }
+        if (n.has("rescoreGamma")) {
+            b.rescoreGamma(n.number("rescoreGamma"));
+        }
+        if (n.has("fusionPlusOne")) {
+            b.fusionPlusOne(n.bool("fusionPlusOne"));
+        }
+        if (n.has("samBgrQuirk")) {
+            b.samBgrQuirk(n.bool("samBgrQuirk"));
+        }
+        if (n.has("boxThreshold")) {
+            b.boxThreshold(n.number("boxThreshold"));
+        }
+        if (n.has("textThreshold")) {
+            b.textThreshold(n.number("textThreshold"));
+        }
+        return b.build();
+    }
+
+    private static StandInConfig toStandIn(Node n) {
+        n.onlyKeys(STAND_IN_KEYS);
+        List<Double> sigmas = StandInConfig.DEFAULT_SIGMA_LEVELS;
+        if (n.has("sigmaLevels")) {
+            List<Object> raw = n.list("sigmaLevels");
+            sigmas = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                sigmas.add(asNumber(raw.get(i), n.path("sigmaLevels") + "[" + i + "]"));
+            }
+        }
+        int maxProposals = n.has("maxProposals") ? n.integer("maxProposals") : StandInConfig.DEFAULT_MAX_PROPOSALS;
+        double minFraction = n.has("minComponentFraction")
+                ? n.number("minComponentFraction") : StandInConfig.DEFAULT_MIN_COMPONENT_FRACTION;
+        return new StandInConfig(sigmas, maxProposals, minFraction);
+    }
+
+    private static CategoryConfig toCategory(String name, Node n) {
+        n.onlyKeys(CATEGORY_KEYS);
+        CategoryConfig.Builder b = CategoryConfig.builder(name)
+                .objectPrompt(n.text("objectPrompt"))
+                .topK(n.integer("topK"))
+                .areaRatio(n.number("areaRatio"))
+                .anomalyThreshold(n.number("anomalyThreshold"));
+        if (n.has("instances")) {
+            b.instances(n.integer("instances"));
+        }
+        if (n.has("generalPrompts")) {
+            b.generalPrompts(n.bool("generalPrompts"));
+        }
+        if (n.has("prompts")) {
+            List<Object> raw = n.list("prompts");
+            List<PromptSpec> prompts = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                Node p = Node.of(n.path("prompts") + "[" + i + "]", raw.get(i));
+                p.onlyKeys(PROMPT_KEYS);
+                String text = p.text("text");
+                String filter = p.text("filterWord");
+                if (text.isBlank()) {
+                    throw p.error("text", "must not be empty");
+                }
+                if (filter.isBlank()) {
+                    throw p.error("filterWord", "must not be empty");
+                }
+                prompts.add(new PromptSpec(text, filter));
+            }
+            b.prompts(prompts);
+        }
+        return b.build();
+    }
+
+    private static double asNumber(Object v, String path) {
+        if (v instanceof Number num && !(v instanceof BigInteger)) {
+            return num.doubleValue();
+        }
+        throw new InvalidConfigException(path + ": must be a number, got " + describe(v));
+    }
+
+    private static String describe(Object v) {
+        if (v == null) {
+            return "nothing (null)";
+        }
+        String kind = v instanceof String ? "text" : v instanceof Map ? "a mapping" : v instanceof List ? "a list"
+                : v.getClass().getSimpleName().toLowerCase(Locale.ROOT);
+        return kind + " '" + v + "'";
+    }
+
+    /** A YAML mapping plus its path, with typed accessors that report errors by path. */
+    private static final class Node {
+        private final String path;
+        private final Map<?, ?> map;
+
+        private Node(String path, Map<?, ?> map) {
+            this.path = path;
+            this.map = map;
+        }
+
+        static Node of(String path, Object value) {
+            if (!(value instanceof Map<?, ?> m)) {
+                throw new InvalidConfigException((path.isEmpty() ? "document" : path) + ": must be a mapping, got " + describe(value));
+            }
+            return new Node(path, m);
+        }
+
+        String path(String key) {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+
+        InvalidConfigException error(String key, String problem) {
+            return new InvalidConfigException(path(key) + ": " + problem);
+        }
+
+        void onlyKeys(Set<String> allowed) {
+            for (Object k : map.keySet()) {
+                if (!(k instanceof String key) || !allowed.contains(key)) {
+                    String hint = k instanceof String s ? closest(s, allowed) : null;
+                    throw new InvalidConfigException(path(String.valueOf(k)) + ": unknown key"
+                            + (hint != null ? " (did you mean '" + hint + "'?)" : "")
+                            + "; allowed: " + new TreeSet<>(allowed));
+                }
+            }
+        }
+
+        List<String> keys() {
+            List<String> keys = new ArrayList<>();
+            for (Object k : map.keySet()) {
+                if (!(k instanceof String s)) {
+                    throw new InvalidConfigException(path(String.valueOf(k)) + ": key must be text, got " + describe(k));
+                }
+                keys.add(s);
+            }
+            return keys;
+        }
+
+        boolean has(String key) {
+            return map.containsKey(key);
+        }
+
+        private Object required(String key) {
+            Object v = map.get(key);
+            if (v == null) {
+                throw error(key, map.containsKey(key) ? "has no value" : "is required");
+            }
+            return v;
+        }
+
+        Node child(String key) {
+            return Node.of(path(key), required(key));
+        }
+
+        String text(String key) {
+            Object v = required(key);
+            if (!(v instanceof String s)) {
+                throw error(key, "must be text, got " + describe(v) + " (quote it)");
+            }
+            return s;
+        }
+
+        /** Text, or a bare number (for labels such as {@code version: 1}). */
+        String scalarText(String key) {
+            Object v = required(key);
+            if (v instanceof String || v instanceof Number) {
+                return v.toString();
+            }
+            throw error(key, "must be text, got " + describe(v));
+        }
+
+        int integer(String key) {
+            Object v = required(key);
+            if ((v instanceof Integer) || (v instanceof Long l && l == l.intValue())) {
+                return ((Number) v).intValue();
+            }
+            throw error(key, "must be a whole number, got " + describe(v));
+        }
+
+        double number(String key) {
+            return asNumber(required(key), path(key));
+        }
+
+        boolean bool(String key) {
+            Object v = required(key);
+            if (!(v instanceof Boolean b)) {
+                throw error(key, "must be true or false, got " + describe(v));
+            }
+            return b;
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Object> list(String key) {
+            Object v = required(key);
+            if (!(v instanceof List<?>)) {
+                throw error(key, "must be a list, got " + describe(v));
+            }
+            return (List<Object>) v;
+        }
+    }
+
+    /** The allowed key within edit distance 2 of a misspelt one, if any. */
+    private static String closest(String key, Set<String> allowed) {
+        String best = null;
+        int bestDistance = 3;
+        for (String a : allowed) {
+            int d = editDistance(key.toLowerCase(Locale.ROOT), a.toLowerCase(Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = a;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
