@@ -31,12 +31,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final Path baseDirectory;
     private final Duration startupTime;
+    private final Thread shutdownHook;
     private boolean closed;
 
     private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDirectory, Duration startupTime) {
         this.cluster = cluster;
         this.baseDirectory = baseDirectory;
         this.startupTime = startupTime;
+        // Ctrl-C on ./saa demo must not leave broker data behind in the temp folder
+        this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
     /** Starts a broker with the single-node defaults and returns once it accepts clients. */
@@ -151,6 +155,13 @@ public final class EmbeddedKafka implements AutoCloseable {
             return;
         }
         closed = true;
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down; the hook runs close() again, which returns at once
+            }
+        }
         closeQuietly(cluster);
         deleteRecursively(baseDirectory);
     }
