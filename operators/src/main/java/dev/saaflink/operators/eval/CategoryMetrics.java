@@ -1,0 +1,108 @@
+package dev.saaflink.operators.eval;
+
+import dev.saaflink.operators.saa.Resize;
+
+/**
+ * Accumulates the reference evaluation (section 11) for one category: every pixel of every prepared map goes into the
+ * pixel metrics, and each image contributes one sample to the image metrics, scored by its map's maximum and labelled
+ * anomalous when its ground truth has any positive pixel.
+ *
+ * <p>The protocol compares maps and ground truth at 400x400: the caller binarises the ground truth (values above 0;
+ * above 127 for MTD) and brings both to that size with {@link #prepare}. The reference's dataset-wide min-max
+ * normalisation is skipped on purpose: it is an increasing affine map, so none of these ranking metrics change.
+ */
+public final class CategoryMetrics {
+
+    /** Evaluation side length of the reference protocol. */
+    public static final int PROTOCOL_SIZE = 400;
+
+    private final ScoreLabelAccumulator pixels;
+    private final ScoreLabelAccumulator images = new ScoreLabelAccumulator();
+    private long anomalousImages;
+
+    public CategoryMetrics() {
+        pixels = new ScoreLabelAccumulator();
+    }
+
+    /**
+     * Pre-sizes the pixel arrays for {@code expectedImages} maps of {@code size x size}, assuming few anomalous
+     * pixels, which avoids repeated growth on large categories.
+     */
+    public CategoryMetrics(int expectedImages, int size) {
+        long total = (long) expectedImages * size * size;
+        int negativeGuess = (int) Math.min(Integer.MAX_VALUE - 16L, total);
+        int positiveGuess = (int) Math.min(Integer.MAX_VALUE - 16L, Math.max(1 << 10, total / 20));
+        pixels = new ScoreLabelAccumulator(positiveGuess, negativeGuess);
+    }
+
+    /** A map and its ground truth, both {@code size x size}, row-major. */
+    public static final class Prepared {
+        public final float[] map;
+        public final boolean[] mask;
+        public final int size;
+
+        public Prepared(float[] map, boolean[] mask, int size) {
+            this.map = map;
+            this.mask = mask;
+            this.size = size;
+        }
+    }
+
+    /**
+     * Brings an anomaly map (bilinear) and its binary ground truth (nearest) to {@code size x size}, as the reference
+     * evaluation does with OpenCV.
+     */
+    public static Prepared prepare(double[] map, int w, int h, boolean[] gt, int gtW, int gtH, int size) {
+        double[] resized = Resize.bilinear(map, w, h, size, size);
+        float[] narrowed = new float[resized.length];
+        for (int i = 0; i < resized.length; i++) {
+            narrowed[i] = (float) resized[i];
+        }
+        return new Prepared(narrowed, Resize.nearest(gt, gtW, gtH, size, size), size);
+    }
+
+    /** Binarises an 8-bit ground-truth image: a pixel is anomalous when its value (0..255) exceeds {@code above}. */
+    public static boolean[] binarise(byte[] gray, int above) {
+        boolean[] mask = new boolean[gray.length];
+        for (int i = 0; i < gray.length; i++) {
+            mask[i] = (gray[i] & 0xFF) > above;
+        }
+        return mask;
+    }
+
+    public void add(Prepared prepared) {
+        add(prepared.map, prepared.mask);
+    }
+
+    /** Adds one image: its map and its ground truth, already at the evaluation size. */
+    public void add(float[] map, boolean[] mask) {
+        if (map.length != mask.length || map.length == 0) {
+            throw new IllegalArgumentException(
+                    "map and mask must be non-empty and equally long: " + map.length + " vs " + mask.length);
+        }
+        pixels.add(map, mask);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            max = Math.max(max, v);
+        }
+        boolean anomalous = false;
+        for (boolean m : mask) {
+            if (m) {
+                anomalous = true;
+                break;
+            }
+        }
+        images.add(max, anomalous);
+        if (anomalous) {
+            anomalousImages++;
+        }
+    }
+
+    public EvaluationSummary summary() {
+        return new EvaluationSummary(
+                pixels.maxF1(), pixels.auroc(), pixels.averagePrecision(),
+                images.auroc(), images.maxF1(), images.averagePrecision(),
+                images.positiveCount() + images.negativeCount(), anomalousImages,
+                pixels.positiveCount() + pixels.negativeCount(), pixels.positiveCount());
+    }
+}

@@ -1,0 +1,89 @@
+package dev.saaflink.operators.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+class CategoryMetricsTest {
+
+    private static final double EPS = 1e-9;
+
+    /*
+     * Three 2x2 images:
+     *   A  map [.9 .1 .1 .1]   mask [T F F F]   anomalous, image score .9
+     *   B  map [.2 .2 .85 .2]  mask none        normal,    image score .85
+     *   C  map [.3 .8 .1 .1]   mask [F T F F]   anomalous, image score .8
+     * Pixels: positives .9 and .8; ten negatives, the largest .85.
+     *   AUROC: .9 beats all 10, .8 beats 9 of 10 -> 19/20 = 95 %
+     *   AP: .9 -> R .5, P 1 (+.5); .85 -> fp only; .8 -> R 1, P 2/3 (+1/3) -> 83.333 %
+     *   F1: .9 -> 2/(1+0+2) = .667; .8 -> 4/(2+1+2) = .8 -> 80 %
+     * Images: positives .9, .8; negative .85 -> the same three-threshold pattern:
+     *   AUROC 1/2 = 50 %, AP .5 + .5 * 2/3 = 83.333 %, F1 max 4/5 = 80 %.
+     */
+    @Test
+    void pixelAndImageMetrics() {
+        CategoryMetrics metrics = new CategoryMetrics();
+        metrics.add(new float[] {0.9f, 0.1f, 0.1f, 0.1f}, new boolean[] {true, false, false, false});
+        metrics.add(new float[] {0.2f, 0.2f, 0.85f, 0.2f}, new boolean[4]);
+        metrics.add(new float[] {0.3f, 0.8f, 0.1f, 0.1f}, new boolean[] {false, true, false, false});
+        EvaluationSummary s = metrics.summary();
+        assertThat(s.pixelAuroc()).isCloseTo(95.0, within(EPS));
+        assertThat(s.pixelAp()).isCloseTo(100.0 * (0.5 + 1.0 / 3), within(EPS));
+        assertThat(s.pixelMaxF1()).isCloseTo(80.0, within(EPS));
+        assertThat(s.imageAuroc()).isCloseTo(50.0, within(EPS));
+        assertThat(s.imageAp()).isCloseTo(100.0 * (0.5 + 1.0 / 3), within(EPS));
+        assertThat(s.imageMaxF1()).isCloseTo(80.0, within(EPS));
+        assertThat(s.images()).isEqualTo(3);
+        assertThat(s.anomalousImages()).isEqualTo(2);
+        assertThat(s.pixels()).isEqualTo(12);
+        assertThat(s.anomalousPixels()).isEqualTo(2);
+    }
+
+    @Test
+    void categoryWithoutDefectsIsUndefined() {
+        CategoryMetrics metrics = new CategoryMetrics(2, 2);
+        metrics.add(new float[] {0.1f, 0.2f, 0.3f, 0.4f}, new boolean[4]);
+        metrics.add(new float[] {0.5f, 0.2f, 0.3f, 0.4f}, new boolean[4]);
+        EvaluationSummary s = metrics.summary();
+        assertThat(s.pixelAuroc()).isNaN();
+        assertThat(s.pixelMaxF1()).isNaN();
+        assertThat(s.imageAuroc()).isNaN();
+        assertThat(s.imageAp()).isNaN();
+    }
+
+    @Test
+    void prepareResizesMapBilinearAndGroundTruthNearest() {
+        // map 2x2 [0 1; 2 3] -> 4x4: the hand-worked OpenCV bilinear values (see ResizeTest)
+        // gt 2x2 [T F; F F] -> 4x4 nearest: floor(d/2) -> top-left 2x2 block
+        CategoryMetrics.Prepared p = CategoryMetrics.prepare(
+                new double[] {0, 1, 2, 3}, 2, 2, new boolean[] {true, false, false, false}, 2, 2, 4);
+        assertThat(p.size).isEqualTo(4);
+        assertThat(p.map).containsExactly(new float[] {
+            0f, 0.25f, 0.75f, 1f, 0.5f, 0.75f, 1.25f, 1.5f, 1.5f, 1.75f, 2.25f, 2.5f, 2f, 2.25f, 2.75f, 3f}, within(1e-6f));
+        assertThat(p.mask).containsExactly(
+                true, true, false, false,
+                true, true, false, false,
+                false, false, false, false,
+                false, false, false, false);
+    }
+
+    @Test
+    void prepareHandlesDifferentMapAndMaskSizes() {
+        // map 1x1 [5] -> 2x2 all 5; gt 4x2 (w=4, h=2) -> 2x2 nearest picks columns floor(0)=0, floor(2)=2, rows 0, 1
+        boolean[] gt = {
+            true, false, false, false,
+            false, false, true, false,
+        };
+        CategoryMetrics.Prepared p = CategoryMetrics.prepare(new double[] {5}, 1, 1, gt, 4, 2, 2);
+        assertThat(p.map).containsExactly(5f, 5f, 5f, 5f);
+        assertThat(p.mask).containsExactly(true, false, false, true);
+    }
+
+    @Test
+    void binariseThresholdsUnsignedBytes() {
+        byte[] gray = {0, 127, (byte) 128, (byte) 255};
+        assertThat(CategoryMetrics.binarise(gray, 127)).containsExactly(false, false, true, true);
+        assertThat(CategoryMetrics.binarise(gray, 0)).containsExactly(false, true, true, true);
+    }
+}
