@@ -5,8 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Settings of the model-free stand-in region proposer (multi-scale blob proposals used when the models are
- * not available). Immutable.
+ * Settings of the model-free stand-in region proposer ({@code saa.SaliencyProposer}, used when the models
+ * are not available), as read from the config file. Immutable; the Flink layer copies it into the
+ * proposer's own {@code StandInSettings}.
  */
 public final class StandInConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -42,14 +43,22 @@ public final class StandInConfig implements Serializable {
         this.minComponentFraction = minComponentFraction;
     }
 
-    /** sigma [1, 2, 3], 8 proposals, components below 0.05 % of the image ignored. */
+    /** Levels 1, 2, 3 std; 8 proposals; components below 0.05 % of the image ignored. */
     public static StandInConfig defaults() {
         return new StandInConfig(DEFAULT_SIGMA_LEVELS, DEFAULT_MAX_PROPOSALS, DEFAULT_MIN_COMPONENT_FRACTION);
     }
 
-    /** Gaussian scales, pixels; unmodifiable. */
+    /**
+     * Threshold levels k, in standard deviations of the saliency map: a pixel is foreground at level k when
+     * it exceeds mean + k·std. Unmodifiable.
+     */
     public List<Double> getSigmaLevels() {
         return sigmaLevels;
+    }
+
+    /** {@link #getSigmaLevels()} as a fresh array. */
+    public double[] sigmaLevelsArray() {
+        return sigmaLevels.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** Most proposals kept per image. */
