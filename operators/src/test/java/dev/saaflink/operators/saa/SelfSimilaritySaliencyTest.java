@@ -160,6 +160,34 @@ class SelfSimilaritySaliencyTest {
     }
 
     @Test
+    void bucketedSelectionMatchesASortedPrefix() {
+        Random random = new Random(11);
+        SelfSimilaritySaliency.Selector selector = new SelfSimilaritySaliency.Selector();
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 200 + random.nextInt(3000);
+            float[] a = new float[n];
+            int shape = trial % 4;
+            for (int i = 0; i < n; i++) {
+                switch (shape) {
+                    case 0 -> a[i] = random.nextFloat();                          // spread
+                    case 1 -> a[i] = random.nextInt(5) * 0.25f;                   // heavy ties
+                    case 2 -> a[i] = i == 0 ? -50f : 0.9f + random.nextFloat() * 1e-3f; // one outlier, tight cluster
+                    default -> a[i] = 0.3f;                                        // constant
+                }
+            }
+            int k = 1 + random.nextInt(n);
+            float[] sorted = a.clone();
+            Arrays.sort(sorted);
+            double expected = 0;
+            for (int i = 0; i < k; i++) {
+                expected += sorted[i];
+            }
+            assertThat(selector.sumOfSmallest(a, n, k)).as("trial %d n %d k %d", trial, n, k)
+                    .isCloseTo(expected, within(1e-9 * Math.max(1, Math.abs(expected))));
+        }
+    }
+
+    @Test
     void cropKeepsTopLeftCellsOfEveryChannel() {
         // 2 channels of 2x3: channel 0 = 0..5, channel 1 = 6..11; crop 1x2 -> [0 1] and [6 7]
         float[] chw = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
