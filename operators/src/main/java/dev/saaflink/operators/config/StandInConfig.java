@@ -1,5 +1,7 @@
 package dev.saaflink.operators.config;
 
+import dev.saaflink.operators.saa.StandInSettings;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +71,11 @@ public final class StandInConfig implements Serializable {
     /** Components smaller than this fraction of the image area are ignored. */
     public double getMinComponentFraction() {
         return minComponentFraction;
+    }
+
+    /** The proposer's own settings object with these values. */
+    public StandInSettings toSettings() {
+        return new StandInSettings(sigmaLevelsArray(), minComponentFraction, maxProposals);
     }
 
     @Override

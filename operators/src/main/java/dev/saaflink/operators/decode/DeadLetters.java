@@ -20,6 +20,13 @@ public final class DeadLetters {
      */
     public static DeadLetter of(RawRecord rec, String stage, RejectReason reason, Throwable error,
                                 String cameraId, String frameId, long nowMillis) {
+        return of(rec, stage, reason, error == null ? "" : error.getClass().getName(), messageOf(error),
+                cameraId, frameId, nowMillis);
+    }
+
+    /** As above, for a failure already reduced to its error class name and message. */
+    public static DeadLetter of(RawRecord rec, String stage, RejectReason reason, String errorClass, String message,
+                                String cameraId, String frameId, long nowMillis) {
         byte[] value = rec == null || rec.value == null ? new byte[0] : rec.value;
         return DeadLetter.newBuilder()
                 .setSourceTopic(rec == null || rec.topic == null ? "" : rec.topic)
@@ -30,8 +37,8 @@ public final class DeadLetters {
                 .setFrameId(frameId)
                 .setStage(stage == null ? "unknown" : stage)
                 .setReason(reason == null ? "UNKNOWN" : reason.name())
-                .setErrorClass(error == null ? "" : error.getClass().getName())
-                .setMessage(messageOf(error))
+                .setErrorClass(errorClass == null ? "" : errorClass)
+                .setMessage(message == null ? "" : message)
                 .setPayload(ByteBuffer.wrap(value))
                 .setTimeMillis(nowMillis)
                 .build();

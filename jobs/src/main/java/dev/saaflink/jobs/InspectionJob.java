@@ -1,0 +1,113 @@
+package dev.saaflink.jobs;
+
+import dev.saaflink.models.sam.MiniSam;
+import dev.saaflink.operators.decode.RawRecord;
+import dev.saaflink.operators.flink.DeadLetterOutput;
+import dev.saaflink.operators.flink.DecodeFrameFunction;
+import dev.saaflink.operators.flink.FuseRegionsFunction;
+import dev.saaflink.operators.flink.SamEncoderFunction;
+import dev.saaflink.operators.flink.SegmentationFunction;
+import dev.saaflink.operators.flink.SplitFailuresFunction;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.FrameRegions;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.StandInSettings;
+import dev.saaflink.operators.stages.SaliencyStandInGenerator;
+import dev.saaflink.operators.stages.SegmentationStage;
+import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.DeadLetter;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * The SAA+ inspection job: frames in, one anomaly event per good frame and one dead letter per bad one out.
+ * The constructor takes the endpoints, so the demo, the evaluation, the tests and production all build this very
+ * graph; only where the records come from and go to differs.
+ *
+ * <pre>
+ * frames → decode ─┬→ SAM encoder (async) → saliency + proposals + property filter + SAM decoder (async)
+ *                  │        → split failures ─┬→ keyBy(camera) → rescoring + top-K + fusion → events
+ *                  └────── dead letters ←──────┘
+ * </pre>
+ */
+public final class InspectionJob {
+
+    private final Source<RawRecord, ?, ?> frames;
+    private final Sink<AnomalyEvent> events;
+    private final Sink<DeadLetter> deadLetters;
+    private final PipelineSettings settings;
+
+    public InspectionJob(Source<RawRecord, ?, ?> frames, Sink<AnomalyEvent> events, Sink<DeadLetter> deadLetters,
+                         PipelineSettings settings) {
+        this.frames = frames;
+        this.events = events;
+        this.deadLetters = deadLetters;
+        this.settings = settings.validate();
+    }
+
+    public void build(StreamExecutionEnvironment env) {
+        build(env, UnaryOperator.identity());
+    }
+
+    /**
+     * Builds the graph; {@code beforeEventSink} may wrap the event stream just before the sink (tests use it to
+     * inject a failure after events were produced).
+     */
+    public void build(StreamExecutionEnvironment env, UnaryOperator<DataStream<AnomalyEvent>> beforeEventSink) {
+        SingleOutputStreamOperator<FrameInProgress> decoded = env
+                .fromSource(frames, WatermarkStrategy.noWatermarks(), "frames")
+                .uid("frames-source")
+                .process(new DecodeFrameFunction(settings))
+                .name("decode").uid("decode");
+
+        DataStream<FrameInProgress> encoded = AsyncDataStream.unorderedWait(decoded,
+                        new SamEncoderFunction(settings), settings.modelTimeoutMillis, TimeUnit.MILLISECONDS,
+                        settings.asyncCapacity)
+                .name("sam-encoder").uid("sam-encoder");
+
+        SaliencyStandInGenerator generator = new SaliencyStandInGenerator(standInSettings(settings));
+        DataStream<FrameInProgress> segmented = AsyncDataStream.unorderedWait(encoded,
+                        new SegmentationFunction(settings, new SegmentationStage(generator)),
+                        settings.modelTimeoutMillis, TimeUnit.MILLISECONDS, settings.asyncCapacity)
+                .name("saliency-regions-sam-decoder").uid("segmentation");
+
+        SingleOutputStreamOperator<FrameRegions> regions = segmented
+                .process(new SplitFailuresFunction())
+                .name("split-failures").uid("split-failures");
+
+        DataStream<AnomalyEvent> anomalyEvents = regions
+                .keyBy(r -> r.cameraId)
+                .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator.id())))
+                .name("rescore-topk-fusion").uid("fusion");
+
+        beforeEventSink.apply(anomalyEvents).sinkTo(events).name("events-sink").uid("events-sink");
+
+        decoded.getSideOutput(DeadLetterOutput.TAG)
+                .union(regions.getSideOutput(DeadLetterOutput.TAG))
+                .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
+    }
+
+    static StandInSettings standInSettings(PipelineSettings settings) {
+        return settings.inspection.getStandIn().toSettings();
+    }
+
+    /** Which model produced what, for every event. */
+    static Map<String, String> modelIds(String regionGeneratorId) {
+        Map<String, String> ids = new LinkedHashMap<>();
+        ids.put("samEncoder", MiniSam.encoderManifest().modelId());
+        ids.put("samDecoder", MiniSam.decoderManifest().modelId());
+        ids.put("saliencyFeatures", "samEncoder-embedding");
+        ids.put("regionGenerator", regionGeneratorId);
+        return ids;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.saaflink.jobs;
+
+import dev.saaflink.operators.decode.RawRecord;
+import dev.saaflink.operators.flink.AvroValueSerializer;
+import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.DeadLetter;
+import org.apache.avro.specific.SpecificRecordBase;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The job's Kafka endpoints: a source of raw frame records and two transactional sinks (events and dead letters),
+ * both EXACTLY_ONCE so a restart from a checkpoint neither loses nor repeats an output record for
+ * {@code read_committed} readers.
+ */
+public final class KafkaEndpoints {
+
+    /** Must stay below the broker's transaction.max.timeout.ms (15 minutes by default). */
+    static final String TRANSACTION_TIMEOUT_MS = "600000";
+    /** Frames and events carry images; allow records up to this size. */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+    private final String bootstrapServers;
+    private final Map<String, String> clientProperties;
+
+    public KafkaEndpoints(String bootstrapServers, Map<String, String> clientProperties) {
+        this.bootstrapServers = bootstrapServers;
+        this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /** Reads from the group's committed offsets (earliest if none); when bounded, stops at the end offsets seen at start. */
+    public KafkaSource<RawRecord> framesSource(String topic, String groupId, boolean bounded) {
+        var builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                // Resume where the group's last checkpoint committed; a new group starts at the beginning.
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("max.partition.fetch.bytes", String.valueOf(MAX_RECORD_BYTES))
+                .setProperties(properties());
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    public KafkaSink<AnomalyEvent> eventsSink(String topic, String transactionalIdPrefix) {
+        SerializationSchema<AnomalyEvent> key = e -> e.getCameraId().getBytes(StandardCharsets.UTF_8);
+        return sink(topic, transactionalIdPrefix, key, new AvroValueSerializer<>(AnomalyEvent.class));
+    }
+
+    public KafkaSink<DeadLetter> deadLetterSink(String topic, String transactionalIdPrefix) {
+        SerializationSchema<DeadLetter> key = d -> d.getKey() == null ? null : bytes(d.getKey());
+        return sink(topic, transactionalIdPrefix, key, new AvroValueSerializer<>(DeadLetter.class));
+    }
+
+    private <T extends SpecificRecordBase> KafkaSink<T> sink(String topic, String transactionalIdPrefix,
+                                                            SerializationSchema<T> key, SerializationSchema<T> value) {
+        Properties producer = properties();
+        producer.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        producer.setProperty("max.request.size", String.valueOf(MAX_RECORD_BYTES));
+        return KafkaSink.<T>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder()
+                        .setTopic(topic)
+                        .setKeySerializationSchema(key)
+                        .setValueSerializationSchema(value)
+                        .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .build();
+    }
+
+    private Properties properties() {
+        Properties p = new Properties();
+        p.putAll(clientProperties);
+        return p;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}

@@ -1,0 +1,67 @@
+package dev.saaflink.jobs.cli;
+
+import dev.saaflink.jobs.InspectionJob;
+import dev.saaflink.jobs.KafkaEndpoints;
+import dev.saaflink.jobs.LocalFlink;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** {@code saa inspect}: the inspection job against an existing Kafka, on a local MiniCluster. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = {"Run the inspection job on a local Flink MiniCluster against an existing Kafka cluster: frames "
+                + "topic in, events and dead letters out (exactly-once, read them with isolation.level=read_committed)."})
+public final class InspectCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Option(names = "--frames-topic", required = true, paramLabel = "TOPIC")
+    String framesTopic;
+
+    @Option(names = "--events-topic", required = true, paramLabel = "TOPIC")
+    String eventsTopic;
+
+    @Option(names = "--dead-letter-topic", required = true, paramLabel = "TOPIC")
+    String deadLetterTopic;
+
+    @Option(names = "--group-id", defaultValue = "saa-inspection",
+            description = "Consumer group of the frames source (default: ${DEFAULT-VALUE}).")
+    String groupId;
+
+    @Option(names = "--transactional-id-prefix", defaultValue = "saa-inspection",
+            description = "Prefix of the sinks' Kafka transactional ids; unique per job (default: ${DEFAULT-VALUE}).")
+    String transactionalIdPrefix;
+
+    @Option(names = "--checkpoint-interval-ms", defaultValue = "5000",
+            description = "Checkpoint interval; events become visible to read_committed readers on each checkpoint "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long checkpointIntervalMillis;
+
+    @Option(names = "--bounded", description = "Stop at the end offsets seen at start instead of running forever.")
+    boolean bounded;
+
+    @Override
+    public Integer call() throws Exception {
+        PipelineSettings settings = pipeline.settings();
+        KafkaEndpoints endpoints = new KafkaEndpoints(kafka.bootstrapServers(), kafka.clientProperties());
+        InspectionJob job = new InspectionJob(
+                endpoints.framesSource(framesTopic, groupId, bounded),
+                endpoints.eventsSink(eventsTopic, transactionalIdPrefix + "-events"),
+                endpoints.deadLetterSink(deadLetterTopic, transactionalIdPrefix + "-dead-letters"),
+                settings);
+        StreamExecutionEnvironment env = LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis);
+        job.build(env);
+        System.err.printf("inspect: %s -> %s (+ dead letters to %s), parallelism %d%s%n", framesTopic, eventsTopic,
+                deadLetterTopic, pipeline.parallelism(), bounded ? ", bounded" : ", until stopped (Ctrl-C)");
+        env.execute("saa-inspection");
+        return 0;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.saaflink.jobs.cli;
+
+import dev.saaflink.operators.config.InspectionConfig;
+import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Options of the inspection job itself, shared by the commands that run it ({@code @Mixin}). */
+public final class PipelineOptions {
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Inspection config YAML (categories, prompts, thresholds). Default: the bundled inspection.yaml.")
+    Path config;
+
+    @Option(names = "--parallelism", defaultValue = "1", description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--async-capacity", defaultValue = "4",
+            description = "In-flight frames per model operator subtask, the backpressure bound (default: ${DEFAULT-VALUE}).")
+    int asyncCapacity;
+
+    @Option(names = "--model-timeout-ms", defaultValue = "120000",
+            description = "Time limit of one model stage for one frame (default: ${DEFAULT-VALUE}).")
+    long modelTimeoutMillis;
+
+    @Option(names = "--model-retries", defaultValue = "2",
+            description = "Retries of a failing model call before the frame becomes a dead letter (default: ${DEFAULT-VALUE}).")
+    int modelRetries;
+
+    @Option(names = "--ort-threads", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads per session; 0 = half the cores (default: ${DEFAULT-VALUE}).")
+    int ortThreads;
+
+    public int parallelism() {
+        return parallelism;
+    }
+
+    public PipelineSettings settings() throws IOException {
+        InspectionConfig inspection = config == null ? InspectionConfigLoader.loadDefault() : InspectionConfigLoader.load(config);
+        PipelineSettings s = new PipelineSettings(inspection);
+        s.asyncCapacity = asyncCapacity;
+        s.modelTimeoutMillis = modelTimeoutMillis;
+        s.modelRetries = modelRetries;
+        s.ortIntraOpThreads = ortThreads;
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
+        }
+        return s.validate();
+    }
+}

@@ -1,0 +1,206 @@
+package dev.saaflink.jobs.eval;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.saaflink.jobs.embedded.EmbeddedInspection;
+import dev.saaflink.jobs.ingest.DatasetItem;
+import dev.saaflink.jobs.ingest.DatasetScanner;
+import dev.saaflink.jobs.ingest.FrameFactory;
+import dev.saaflink.operators.eval.CategoryMetrics;
+import dev.saaflink.operators.eval.EvaluationSummary;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.AnomalyMaps;
+import dev.saaflink.operators.saa.Resize;
+import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.AnomalyMap;
+import dev.saaflink.schemas.Frame;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code ./saa eval}: replays a labelled dataset through the real job (in-process broker, MiniCluster) and scores
+ * the events against the ground truth with the reference protocol (section 11.1): maps at 400x400 (bilinear),
+ * masks at 400x400 (nearest), all images of a category pooled, image score = max of the map.
+ */
+public final class EvalRunner {
+
+    /** The reference evaluates maps and masks at this resolution. */
+    public static final int EVAL_SIZE = 400;
+
+    private final PipelineSettings settings;
+    private final PrintStream out;
+    private final int maskThreshold;
+
+    /** @param maskThreshold a ground-truth pixel is a defect when its value is above this (127 for MTD's anti-aliased masks) */
+    public EvalRunner(PipelineSettings settings, PrintStream out, int maskThreshold) {
+        this.settings = settings;
+        this.out = out;
+        this.maskThreshold = maskThreshold;
+        settings.anomalyMapSize = EVAL_SIZE;
+        settings.anomalyMapBits = 16;
+    }
+
+    public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism) throws Exception {
+        List<DatasetItem> items = stratifiedLimit(new DatasetScanner().scan(dataset, category), limit);
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException("no images found under " + dataset);
+        }
+        out.printf("eval: %d frames from %s through the real job (parallelism %d)%n", items.size(), dataset, parallelism);
+        EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings).parallelism(parallelism)
+                .run(items, true, List.of());
+
+        Map<String, CategoryMetrics> perCategory = new TreeMap<>();
+        Map<String, CategoryMetrics> perSubset = new TreeMap<>();
+        CategoryMetrics all = new CategoryMetrics();
+        List<Double> latencies = new ArrayList<>();
+        for (AnomalyEvent e : outcome.events) {
+            Frame frame = outcome.frames.get(e.getFrameId());
+            if (frame == null) {
+                throw new IllegalStateException("event for a frame that was never published: " + e.getFrameId());
+            }
+            float[] map = mapAtEvalSize(e.getAnomalyMap());
+            boolean[] gt = groundTruth(frame);
+            perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()).add(map, gt);
+            String subset = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
+            perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()).add(map, gt);
+            all.add(map, gt);
+            latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
+        }
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("dataset", dataset.toString());
+        report.put("frames", outcome.recordsPublished);
+        report.put("events", outcome.events.size());
+        report.put("deadLetters", outcome.deadLetters.size());
+        report.putAll(metrics(all));
+        report.put("framesPerSecond", round(outcome.events.size() / outcome.jobSeconds));
+        report.put("latencyMsP50", round(percentile(latencies, 50)));
+        report.put("latencyMsP99", round(percentile(latencies, 99)));
+        report.put("latencyDefinition", "in-job: Kafka read to event emit (stageLatencyMs.pipeline); a replay publishes "
+                + "ahead of the job, so capture-to-event would measure the backlog");
+        Map<String, Object> cats = new LinkedHashMap<>();
+        perCategory.forEach((k, v) -> cats.put(k, metrics(v)));
+        report.put("perCategory", cats);
+        Map<String, Object> subsets = new LinkedHashMap<>();
+        perSubset.forEach((k, v) -> subsets.put(k, metrics(v)));
+        report.put("perSubset", subsets);
+        report.put("protocol", "maps bilinear and masks nearest to 400x400, defect pixel = mask > " + maskThreshold
+                + ", all images of a category pooled, image score = max of the map, percent");
+        report.put("regionSource", outcome.events.isEmpty() ? null : outcome.events.get(0).getRegionSource().name());
+        report.put("modelIds", outcome.events.isEmpty() ? Map.of() : outcome.events.get(0).getModelIds());
+        report.put("configVersion", settings.inspection.getVersion());
+        report.put("jobSeconds", round(outcome.jobSeconds));
+        report.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
+                "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
+        report.put("time", Instant.now().toString());
+
+        Files.createDirectories(outDir);
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(outDir.resolve("report.json").toFile(), report);
+        EvaluationSummary total = all.summary();
+        out.printf("frames=%d events=%d deadLetters=%d pixelMaxF1=%.2f pixelAuroc=%.2f imageAuroc=%.2f fps=%.3f -> %s%n",
+                outcome.recordsPublished, outcome.events.size(), outcome.deadLetters.size(), total.pixelMaxF1(),
+                total.pixelAuroc(), total.imageAuroc(), outcome.events.size() / outcome.jobSeconds,
+                outDir.resolve("report.json"));
+        return report;
+    }
+
+    /** Up to {@code limit} items taken round-robin over the subsets, so a small run still sees every defect type. */
+    static List<DatasetItem> stratifiedLimit(List<DatasetItem> items, int limit) {
+        if (limit <= 0 || items.size() <= limit) {
+            return items;
+        }
+        Map<String, List<DatasetItem>> bySubset = new TreeMap<>();
+        for (DatasetItem item : items) {
+            bySubset.computeIfAbsent(item.category() + "/" + item.subset(), k -> new ArrayList<>()).add(item);
+        }
+        List<DatasetItem> out = new ArrayList<>(limit);
+        for (int round = 0; out.size() < limit; round++) {
+            for (List<DatasetItem> group : bySubset.values()) {
+                if (round < group.size() && out.size() < limit) {
+                    out.add(group.get(round));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> metrics(CategoryMetrics metrics) {
+        EvaluationSummary m = metrics.summary();
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("images", m.images());
+        r.put("defectImages", m.anomalousImages());
+        r.put("pixelMaxF1", round(m.pixelMaxF1()));
+        r.put("pixelAuroc", round(m.pixelAuroc()));
+        r.put("pixelAp", round(m.pixelAp()));
+        r.put("imageAuroc", round(m.imageAuroc()));
+        r.put("imageMaxF1", round(m.imageMaxF1()));
+        r.put("imageAp", round(m.imageAp()));
+        return r;
+    }
+
+    private static float[] mapAtEvalSize(AnomalyMap map) {
+        if (map == null || map.getWidth() != EVAL_SIZE || map.getHeight() != EVAL_SIZE) {
+            throw new IllegalStateException("evaluation needs the job's 400x400 anomaly map on every event");
+        }
+        return AnomalyMaps.fromPng(bytes(map.getPng()), map.getMaxValue());
+    }
+
+    /** The frame's mask at 400x400 (nearest), or all background when the frame carries none. */
+    private boolean[] groundTruth(Frame frame) throws IOException {
+        if (frame.getGroundTruthMask() == null) {
+            return new boolean[EVAL_SIZE * EVAL_SIZE];
+        }
+        BufferedImage mask = ImageIO.read(new ByteArrayInputStream(bytes(frame.getGroundTruthMask())));
+        if (mask == null) {
+            throw new IOException("ground-truth mask of " + frame.getFrameId() + " is not a readable PNG");
+        }
+        int w = mask.getWidth();
+        int h = mask.getHeight();
+        Raster r = mask.getRaster();
+        double toByte = 255.0 / ((1 << r.getSampleModel().getSampleSize(0)) - 1);
+        byte[] gray = new byte[w * h];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                gray[y * w + x] = (byte) Math.round(r.getSample(x, y, 0) * toByte);
+            }
+        }
+        return Resize.nearest(CategoryMetrics.binarise(gray, maskThreshold), w, h, EVAL_SIZE, EVAL_SIZE);
+    }
+
+    static double percentile(List<Double> values, double p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(v);
+        int idx = (int) Math.ceil(p / 100.0 * v.length) - 1;
+        return v[Math.max(0, Math.min(v.length - 1, idx))];
+    }
+
+    static double round(double v) {
+        return Double.isNaN(v) ? Double.NaN : Math.round(v * 100) / 100.0;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer b = buffer.duplicate();
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+}

@@ -1,0 +1,131 @@
+package dev.saaflink.operators.flink;
+
+import dev.saaflink.operators.decode.RejectReason;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.pipeline.StageFailure;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Shape shared by the model stages: the blocking ONNX Runtime work runs on this subtask's worker threads, never on
+ * the task thread; a failing call is retried, and a frame that still fails (or times out) leaves with a
+ * {@link StageFailure} instead of failing the job, so one bad frame can't put the job into a restart loop.
+ * Frames that failed earlier pass straight through.
+ */
+public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgress, FrameInProgress> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ModelStageFunction.class);
+
+    protected final PipelineSettings settings;
+    private final String stage;
+    private transient ExecutorService workers;
+    private transient Counter failures;
+    private transient Counter retries;
+    private transient Counter timeouts;
+
+    protected ModelStageFunction(String stage, PipelineSettings settings) {
+        this.stage = stage;
+        this.settings = settings;
+    }
+
+    /** Loads the models this stage needs; called once per subtask. */
+    protected abstract void openModels() throws Exception;
+
+    /** Runs the stage on one frame, filling its fields. Called on a worker thread; may throw. */
+    protected abstract void process(FrameInProgress frame) throws Exception;
+
+    protected abstract void closeModels() throws Exception;
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(settings.modelWorkerThreads, r -> {
+            Thread t = new Thread(r, stage + "-" + subtask + "-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        failures = getRuntimeContext().getMetricGroup().counter(stage + "Failures");
+        retries = getRuntimeContext().getMetricGroup().counter(stage + "Retries");
+        timeouts = getRuntimeContext().getMetricGroup().counter(stage + "Timeouts");
+        openModels();
+        LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={}", stage, subtask,
+                settings.modelWorkerThreads, settings.asyncCapacity, settings.modelTimeoutMillis, settings.modelRetries);
+    }
+
+    @Override
+    public void asyncInvoke(FrameInProgress frame, ResultFuture<FrameInProgress> result) {
+        if (frame.failed()) {
+            result.complete(List.of(frame));
+            return;
+        }
+        FrameInProgress work = frame.copy();
+        try {
+            workers.execute(() -> result.complete(List.of(runWithRetries(work))));
+        } catch (RejectedExecutionException e) {
+            work.failure = new StageFailure(stage, RejectReason.MODEL_FAILED, e);
+            result.complete(List.of(work));
+        }
+    }
+
+    private FrameInProgress runWithRetries(FrameInProgress frame) {
+        Throwable last = null;
+        for (int attempt = 0; attempt <= settings.modelRetries; attempt++) {
+            if (attempt > 0) {
+                retries.inc();
+                sleepQuietly(100L * attempt);
+            }
+            try {
+                process(frame);
+                return frame;
+            } catch (Exception | LinkageError | OutOfMemoryError e) {
+                last = e;
+                LOG.warn("{} failed on frame {} (attempt {} of {}): {}", stage, frame.frame.frameId, attempt + 1,
+                        settings.modelRetries + 1, e.toString());
+            }
+        }
+        failures.inc();
+        frame.failure = new StageFailure(stage, RejectReason.MODEL_FAILED, last);
+        return frame;
+    }
+
+    /** The worker may still be busy with its own copy of the frame; its late result is ignored by Flink. */
+    @Override
+    public void timeout(FrameInProgress frame, ResultFuture<FrameInProgress> result) {
+        timeouts.inc();
+        FrameInProgress copy = frame.copy();
+        copy.failure = new StageFailure(stage, RejectReason.TIMEOUT, "java.util.concurrent.TimeoutException",
+                stage + " did not finish within " + settings.modelTimeoutMillis + " ms");
+        LOG.warn("{} timed out on frame {}", stage, frame.frame.frameId);
+        result.complete(List.of(copy));
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (workers != null) {
+            workers.shutdownNow();
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        closeModels();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

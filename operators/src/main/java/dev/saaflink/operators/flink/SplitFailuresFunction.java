@@ -1,0 +1,29 @@
+package dev.saaflink.operators.flink;
+
+import dev.saaflink.operators.decode.DeadLetters;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.FrameRegions;
+import dev.saaflink.operators.pipeline.StageFailure;
+import dev.saaflink.schemas.DeadLetter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * After the model stages: frames that failed go to the dead-letter side output with the failing stage and reason;
+ * the others continue as the small {@link FrameRegions} record that crosses the keyBy.
+ */
+public final class SplitFailuresFunction extends ProcessFunction<FrameInProgress, FrameRegions> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void processElement(FrameInProgress p, Context ctx, Collector<FrameRegions> out) {
+        if (!p.failed()) {
+            out.collect(FrameRegions.of(p));
+            return;
+        }
+        StageFailure f = p.failure;
+        DeadLetter letter = DeadLetters.of(p.frame.source, f.stage, f.reason, f.errorClass, f.message,
+                p.frame.cameraId, p.frame.frameId, System.currentTimeMillis());
+        ctx.output(DeadLetterOutput.TAG, letter);
+    }
+}

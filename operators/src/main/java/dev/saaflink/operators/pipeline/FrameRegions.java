@@ -1,0 +1,40 @@
+package dev.saaflink.operators.pipeline;
+
+import dev.saaflink.operators.saa.SegmentedRegion;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the keyed fusion stage needs of a frame: identity, size, the segmented candidate regions with their mean
+ * saliency, and the timings so far. Small by design: this is what crosses the keyBy shuffle.
+ */
+public final class FrameRegions {
+    public String cameraId;
+    public String frameId;
+    public String category;
+    public String configCategory;
+    public long captureTimeMillis;
+    public long arrivalMillis;
+    public int width;
+    public int height;
+    public List<SegmentedRegion> regions;
+    public Map<String, Double> stageMs;
+
+    public FrameRegions() {}
+
+    public static FrameRegions of(FrameInProgress p) {
+        FrameRegions r = new FrameRegions();
+        r.cameraId = p.frame.cameraId;
+        r.frameId = p.frame.frameId;
+        r.category = p.frame.category;
+        r.configCategory = p.configCategory;
+        r.captureTimeMillis = p.frame.captureTimeMillis;
+        r.arrivalMillis = p.arrivalMillis;
+        r.width = p.frame.image.width;
+        r.height = p.frame.image.height;
+        r.regions = p.regions;
+        r.stageMs = p.stageMs;
+        return r;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.saaflink.operators.stages;
+
+import dev.saaflink.operators.config.CategoryConfig;
+import dev.saaflink.operators.config.SaaParameters;
+import dev.saaflink.operators.pipeline.FrameRegions;
+import dev.saaflink.operators.saa.MaskRle;
+import dev.saaflink.operators.saa.Rescoring;
+import dev.saaflink.operators.saa.SegmentedRegion;
+import dev.saaflink.operators.saa.TopKFusion;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Saliency rescoring and the confidence prompt (P^C): every segmented region's score becomes
+ * s * exp(gamma * mean saliency), the K best are kept and fused into the frame's anomaly map; the image score is
+ * the map's maximum (reference sections 3.5, 3.6, 10).
+ */
+public final class FusionStage {
+
+    private FusionStage() {}
+
+    /** Result of fusing one frame. */
+    public static final class Fused {
+        public final double[] map;
+        public final int width;
+        public final int height;
+        public final double imageScore;
+        /** Indices into the frame's regions, best first. */
+        public final List<Integer> kept;
+        public final double[] rescored;
+
+        Fused(double[] map, int width, int height, double imageScore, List<Integer> kept, double[] rescored) {
+            this.map = map;
+            this.width = width;
+            this.height = height;
+            this.imageScore = imageScore;
+            this.kept = kept;
+            this.rescored = rescored;
+        }
+    }
+
+    public static Fused fuse(FrameRegions frame, CategoryConfig category, SaaParameters params) {
+        List<SegmentedRegion> regions = frame.regions == null ? List.of() : frame.regions;
+        int n = regions.size();
+        double[] rescored = new double[n];
+        for (int i = 0; i < n; i++) {
+            SegmentedRegion r = regions.get(i);
+            rescored[i] = Rescoring.rescore(r.box.score, r.meanSaliency, r.areaPixels == 0, params.getRescoreGamma());
+        }
+        List<Integer> kept = TopKFusion.topK(rescored, category.getTopK());
+        int pixels = frame.width * frame.height;
+        List<boolean[]> masks = new ArrayList<>(kept.size());
+        double[] keptScores = new double[kept.size()];
+        for (int i = 0; i < kept.size(); i++) {
+            int idx = kept.get(i);
+            masks.add(MaskRle.decode(regions.get(idx).rleCounts, pixels));
+            keptScores[i] = rescored[idx];
+        }
+        double[] map = TopKFusion.fuse(masks, keptScores, frame.width, frame.height, params.isFusionPlusOne());
+        double max = 0;
+        for (double v : map) {
+            if (v > max) {
+                max = v;
+            }
+        }
+        return new Fused(map, frame.width, frame.height, max, kept, rescored);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.saaflink.operators.stages;
+
+import dev.saaflink.operators.config.CategoryConfig;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.saa.RegionCandidate;
+import dev.saaflink.schemas.RegionSource;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * Language prompt (P^L) slot: proposes candidate boxes for a frame. The text-prompted GroundingDINO detector and
+ * the saliency stand-in both implement it, so the rest of the pipeline (property filter, SAM, rescoring, fusion)
+ * does not know which one ran; events carry {@link #source()}.
+ */
+public interface RegionGenerator extends Serializable {
+
+    /** Candidate boxes with generator scores; before the property filter. */
+    List<RegionCandidate> propose(FrameInProgress frame, CategoryConfig category);
+
+    /**
+     * Largest normalised object box area, the reference's area reference for the property filter (1 when the
+     * generator has no object pass or found no object).
+     */
+    double objectArea(FrameInProgress frame, CategoryConfig category);
+
+    RegionSource source();
+
+    /** Id for events and logs, e.g. "stand-in:saliency-components". */
+    String id();
+}

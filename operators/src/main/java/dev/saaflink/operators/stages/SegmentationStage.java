@@ -1,0 +1,58 @@
+package dev.saaflink.operators.stages;
+
+import ai.onnxruntime.OrtException;
+import dev.saaflink.models.sam.SamDecoder;
+import dev.saaflink.models.sam.SamMask;
+import dev.saaflink.operators.config.CategoryConfig;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.saa.MaskRle;
+import dev.saaflink.operators.saa.PropertyFilter;
+import dev.saaflink.operators.saa.RegionCandidate;
+import dev.saaflink.operators.saa.Rescoring;
+import dev.saaflink.operators.saa.SegmentedRegion;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Region work per frame up to the keyed fusion: candidate boxes from the region generator, the property filter on
+ * box area (before SAM, as the reference does, so rejected boxes cost no decoder call), one SAM decoder call per
+ * surviving box, and the mean saliency inside each mask. Plain Java; the Flink operator only wraps it.
+ */
+public final class SegmentationStage implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final RegionGenerator generator;
+
+    public SegmentationStage(RegionGenerator generator) {
+        this.generator = generator;
+    }
+
+    public RegionGenerator generator() {
+        return generator;
+    }
+
+    /** Fills {@code p.regions}; records the "proposals" and "samDecoder" stage times. */
+    public void run(FrameInProgress p, CategoryConfig category, SamDecoder decoder) throws OrtException {
+        int w = p.frame.image.width;
+        int h = p.frame.image.height;
+
+        long t0 = System.nanoTime();
+        List<RegionCandidate> candidates = generator.propose(p, category);
+        double objectArea = generator.objectArea(p, category);
+        List<RegionCandidate> kept = PropertyFilter.filter(candidates, w, h, category.getAreaRatio(), objectArea);
+        p.recordStage("proposals", t0);
+
+        long t1 = System.nanoTime();
+        List<SegmentedRegion> regions = new ArrayList<>(kept.size());
+        for (RegionCandidate c : kept) {
+            SamMask mask = decoder.decodeBox(p.embedding, c.x1, c.y1, c.x2, c.y2);
+            int area = mask.area();
+            double mean = area == 0 ? 0.0 : Rescoring.meanInside(p.saliency, mask.pixels);
+            regions.add(new SegmentedRegion(c, area, mean, MaskRle.encode(mask.pixels)));
+        }
+        p.regions = regions;
+        p.recordStage("samDecoder", t1);
+    }
+}
