@@ -27,7 +27,10 @@ import picocli.CommandLine.Spec;
         footer = {"", "Run 'saa COMMAND --help' for the options of a command.",
                 "Environment: JAVA_OPTS (JVM options, default -Xmx4g), SAA_DEBUG=1 (stack traces)."},
         subcommands = {
+                DemoCommand.class,
                 IngestCommand.class,
+                InspectCommand.class,
+                EvalCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class SaaCli implements Runnable {

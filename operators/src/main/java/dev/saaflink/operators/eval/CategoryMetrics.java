@@ -98,6 +98,14 @@ public final class CategoryMetrics {
         }
     }
 
+    /**
+     * The image score at which image-level F1 peaks: a starting point for the category's anomalyThreshold
+     * (calibrate on a held-out split; on the evaluated data it is optimistic).
+     */
+    public double imageThresholdAtMaxF1() {
+        return images.maxF1Threshold();
+    }
+
     public EvaluationSummary summary() {
         return new EvaluationSummary(
                 pixels.maxF1(), pixels.auroc(), pixels.averagePrecision(),
