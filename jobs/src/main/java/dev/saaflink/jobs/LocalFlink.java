@@ -1,23 +1,35 @@
 package dev.saaflink.jobs;
 
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /** Execution settings shared by every way of running the job, and the in-process MiniCluster for local runs. */
 public final class LocalFlink {
 
+    /** A few failed checkpoints (e.g. a slow one under load) must not fail the job; the next one catches up. */
+    static final int TOLERABLE_CHECKPOINT_FAILURES = 3;
+
     private LocalFlink() {}
 
-    /** A local MiniCluster environment with {@code parallelism} slots. */
-    public static StreamExecutionEnvironment localEnvironment(int parallelism, long checkpointIntervalMillis) {
+    /**
+     * A local MiniCluster environment with {@code parallelism} slots, checkpointing to files under
+     * {@code checkpointDir}. File checkpoints, not the JobManager's heap: the async operators checkpoint their
+     * in-flight frames, pixels and SAM embeddings included (about 4 MB each), above the heap storage's 5 MB cap.
+     */
+    public static StreamExecutionEnvironment localEnvironment(int parallelism, long checkpointIntervalMillis,
+                                                              Path checkpointDir) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         configure(env, checkpointIntervalMillis);
         return env;
@@ -29,6 +41,7 @@ public final class LocalFlink {
      */
     public static void configure(StreamExecutionEnvironment env, long checkpointIntervalMillis) {
         env.enableCheckpointing(checkpointIntervalMillis, CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setTolerableCheckpointFailureNumber(TOLERABLE_CHECKPOINT_FAILURES);
         env.getConfig().enableObjectReuse();
     }
 }

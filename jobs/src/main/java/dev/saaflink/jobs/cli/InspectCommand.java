@@ -9,6 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code saa inspect}: the inspection job against an existing Kafka, on a local MiniCluster. */
@@ -45,6 +47,10 @@ public final class InspectCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMillis;
 
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Where checkpoints go (default: a new folder under the system temp dir).")
+    Path checkpointDir;
+
     @Option(names = "--bounded", description = "Stop at the end offsets seen at start instead of running forever.")
     boolean bounded;
 
@@ -57,7 +63,9 @@ public final class InspectCommand implements Callable<Integer> {
                 endpoints.eventsSink(eventsTopic, transactionalIdPrefix + "-events"),
                 endpoints.deadLetterSink(deadLetterTopic, transactionalIdPrefix + "-dead-letters"),
                 settings);
-        StreamExecutionEnvironment env = LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis);
+        Path checkpoints = checkpointDir != null ? checkpointDir : Files.createTempDirectory("saa-checkpoints-");
+        StreamExecutionEnvironment env = LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis,
+                checkpoints);
         job.build(env);
         System.err.printf("inspect: %s -> %s (+ dead letters to %s), parallelism %d%s%n", framesTopic, eventsTopic,
                 deadLetterTopic, pipeline.parallelism(), bounded ? ", bounded" : ", until stopped (Ctrl-C)");

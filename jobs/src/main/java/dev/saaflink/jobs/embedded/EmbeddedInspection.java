@@ -19,13 +19,17 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * Runs the real job end to end on this machine: an in-process Kafka broker, the frames published to it, the
@@ -118,7 +122,8 @@ public final class EmbeddedInspection {
                     endpoints.eventsSink(EVENTS_TOPIC, "saa-embedded-events"),
                     endpoints.deadLetterSink(DEAD_LETTERS_TOPIC, "saa-embedded-dead-letters"),
                     settings);
-            StreamExecutionEnvironment env = LocalFlink.localEnvironment(parallelism, checkpointIntervalMillis);
+            Path checkpoints = Files.createTempDirectory("saa-checkpoints-");
+            StreamExecutionEnvironment env = LocalFlink.localEnvironment(parallelism, checkpointIntervalMillis, checkpoints);
             job.build(env, beforeEventSink);
 
             long start = System.nanoTime();
@@ -137,6 +142,16 @@ public final class EmbeddedInspection {
                 inspecting.finish();
                 return new Outcome(frames, total, decodeAll(tail.values(EVENTS_TOPIC), AnomalyEvent.getDecoder()::decode),
                         decodeAll(tail.values(DEAD_LETTERS_TOPIC), DeadLetter.getDecoder()::decode), jobSeconds);
+            } finally {
+                deleteRecursively(checkpoints);
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

@@ -12,8 +12,9 @@ import javax.imageio.ImageIO;
 
 /**
  * Anomaly maps as grayscale PNGs for the output topic and for inspection, plus the final resize to the output size.
- * A map value x is stored as {@code round(clamp(x / maxValue, 0, 1) * (2^bits - 1))} with a fixed, configured
- * {@code maxValue} (not the map's own maximum), so that stored maps stay comparable across frames. NaN is stored as 0.
+ * A map value x is stored as {@code round(clamp(x / maxValue, 0, 1) * (2^bits - 1))}; NaN is stored as 0. The job
+ * passes each map's own maximum as {@code maxValue} (best use of the bit depth) and records it next to the PNG in the
+ * event, so readers recover raw, comparable scores as {@code v / (2^bits - 1) * maxValue}.
  */
 public final class AnomalyMaps {
 
