@@ -1,5 +1,7 @@
 package dev.saaflink.jobs;
 
+import dev.saaflink.schemas.AvroBytes;
+import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.AvroValueSerializer;
 import dev.saaflink.schemas.AnomalyEvent;
@@ -13,7 +15,6 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
@@ -27,8 +28,6 @@ public final class KafkaEndpoints {
 
     /** Must stay below the broker's transaction.max.timeout.ms (15 minutes by default). */
     static final String TRANSACTION_TIMEOUT_MS = "600000";
-    /** Frames and events carry images; allow records up to this size. */
-    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
     private final String bootstrapServers;
     private final Map<String, String> clientProperties;
@@ -48,7 +47,7 @@ public final class KafkaEndpoints {
                 .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")
-                .setProperty("max.partition.fetch.bytes", String.valueOf(MAX_RECORD_BYTES))
+                .setProperty("max.partition.fetch.bytes", String.valueOf(KafkaTopics.MAX_MESSAGE_BYTES))
                 .setProperties(properties());
         if (bounded) {
             builder.setBounded(OffsetsInitializer.latest());
@@ -62,7 +61,7 @@ public final class KafkaEndpoints {
     }
 
     public KafkaSink<DeadLetter> deadLetterSink(String topic, String transactionalIdPrefix) {
-        SerializationSchema<DeadLetter> key = d -> d.getKey() == null ? null : bytes(d.getKey());
+        SerializationSchema<DeadLetter> key = d -> d.getKey() == null ? null : AvroBytes.toArray(d.getKey());
         return sink(topic, transactionalIdPrefix, key, new AvroValueSerializer<>(DeadLetter.class));
     }
 
@@ -70,7 +69,7 @@ public final class KafkaEndpoints {
                                                             SerializationSchema<T> key, SerializationSchema<T> value) {
         Properties producer = properties();
         producer.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
-        producer.setProperty("max.request.size", String.valueOf(MAX_RECORD_BYTES));
+        producer.setProperty("max.request.size", String.valueOf(KafkaTopics.MAX_MESSAGE_BYTES));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setKafkaProducerConfig(producer)
@@ -90,10 +89,4 @@ public final class KafkaEndpoints {
         return p;
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.demo;
 
+import dev.saaflink.schemas.AvroBytes;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.saaflink.jobs.embedded.EmbeddedInspection;
@@ -78,7 +79,7 @@ public final class DemoRunner {
                     e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
             Frame frame = outcome.frames.get(e.getFrameId());
             if (frame != null) {
-                ImageIO.write(OverlayRenderer.render(bytes(frame.getImage()), e), "png",
+                ImageIO.write(OverlayRenderer.render(AvroBytes.toArray(frame.getImage()), e), "png",
                         overlays.resolve(e.getFrameId().replace('/', '_') + ".png").toFile());
             }
         }
@@ -124,10 +125,4 @@ public final class DemoRunner {
         return Math.round(v * 1000) / 1000.0;
     }
 
-    static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.demo;
 
+import dev.saaflink.schemas.AvroBytes;
 import dev.saaflink.operators.saa.MaskRle;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.AnomalyMap;
@@ -12,7 +13,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -66,7 +66,7 @@ public final class OverlayRenderer {
         if (map == null) {
             return null;
         }
-        BufferedImage png = ImageIO.read(new ByteArrayInputStream(bytes(map.getPng())));
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(AvroBytes.toArray(map.getPng())));
         BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_USHORT_GRAY);
         Graphics2D g = scaled.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
@@ -98,10 +98,4 @@ public final class OverlayRenderer {
         }
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.eval;
 
+import dev.saaflink.schemas.AvroBytes;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.saaflink.jobs.embedded.EmbeddedInspection;
@@ -21,7 +22,6 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -164,7 +164,7 @@ public final class EvalRunner {
         if (map == null || map.getWidth() != EVAL_SIZE || map.getHeight() != EVAL_SIZE) {
             throw new IllegalStateException("evaluation needs the job's 400x400 anomaly map on every event");
         }
-        return AnomalyMaps.fromPng(bytes(map.getPng()), map.getMaxValue());
+        return AnomalyMaps.fromPng(AvroBytes.toArray(map.getPng()), map.getMaxValue());
     }
 
     /** The frame's mask at 400x400 (nearest), or all background when the frame carries none. */
@@ -172,7 +172,7 @@ public final class EvalRunner {
         if (frame.getGroundTruthMask() == null) {
             return new boolean[EVAL_SIZE * EVAL_SIZE];
         }
-        BufferedImage mask = ImageIO.read(new ByteArrayInputStream(bytes(frame.getGroundTruthMask())));
+        BufferedImage mask = ImageIO.read(new ByteArrayInputStream(AvroBytes.toArray(frame.getGroundTruthMask())));
         if (mask == null) {
             throw new IOException("ground-truth mask of " + frame.getFrameId() + " is not a readable PNG");
         }
@@ -203,10 +203,4 @@ public final class EvalRunner {
         return Double.isNaN(v) ? Double.NaN : Math.round(v * 100) / 100.0;
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 }

@@ -2,7 +2,6 @@ package dev.saaflink.jobs.ingest;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -21,6 +20,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.saaflink.jobs.cli.Progress;
 import dev.saaflink.jobs.kafka.KafkaTopics;
+import dev.saaflink.schemas.AvroBytes;
 import dev.saaflink.schemas.Frame;
 
 /**
@@ -70,10 +70,7 @@ public final class FramePublisher implements AutoCloseable {
     /** The bytes that go on the wire for a frame (Avro single-object encoding). */
     public static byte[] encode(Frame frame) {
         try {
-            ByteBuffer buffer = Frame.getEncoder().encode(frame);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            return AvroBytes.toArray(Frame.getEncoder().encode(frame));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode frame " + frame.getFrameId(), e);
         }

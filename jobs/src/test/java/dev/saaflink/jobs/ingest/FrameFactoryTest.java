@@ -1,10 +1,10 @@
 package dev.saaflink.jobs.ingest;
 
+import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,7 +35,7 @@ class FrameFactoryTest {
         Frame frame = new FrameFactory("cam-7", true, CLOCK).create(item);
 
         assertThat(frame.getEncoding()).isEqualTo(ImageEncoding.JPEG);
-        assertThat(bytes(frame.getImage())).isEqualTo(Files.readAllBytes(item.image()));
+        assertThat(AvroBytes.toArray(frame.getImage())).isEqualTo(Files.readAllBytes(item.image()));
         assertThat(frame.getWidth()).isEqualTo(30);
         assertThat(frame.getHeight()).isEqualTo(20);
         assertThat(frame.getCameraId()).isEqualTo("cam-7");
@@ -43,7 +43,7 @@ class FrameFactoryTest {
         assertThat(frame.getCategory()).isEqualTo("mtd");
         assertThat(frame.getCaptureTimeMillis()).isEqualTo(CLOCK.millis());
         assertThat(frame.getAttributes()).containsEntry("subset", "crack").containsEntry("source", "crack/images/c1.jpg");
-        assertThat(bytes(frame.getGroundTruthMask())).isEqualTo(Files.readAllBytes(item.mask()));
+        assertThat(AvroBytes.toArray(frame.getGroundTruthMask())).isEqualTo(Files.readAllBytes(item.mask()));
     }
 
     @Test
@@ -77,7 +77,7 @@ class FrameFactoryTest {
         Path bmp = TestImages.write(dir.resolve("flat/a.bmp"), "bmp", 7, 4);
         Frame frame = new FrameFactory("cam-0", false, CLOCK).create(only(new DatasetScanner().scan(bmp.getParent(), null)));
         assertThat(frame.getEncoding()).isEqualTo(ImageEncoding.PNG);
-        assertThat(FrameFactory.sniff(bytes(frame.getImage()))).isEqualTo(FrameFactory.FileType.PNG);
+        assertThat(FrameFactory.sniff(AvroBytes.toArray(frame.getImage()))).isEqualTo(FrameFactory.FileType.PNG);
         assertThat(frame.getWidth()).isEqualTo(7);
         assertThat(frame.getAttributes()).containsEntry("transcoded", "bmp->png");
     }
@@ -113,10 +113,4 @@ class FrameFactoryTest {
         return items.get(0);
     }
 
-    static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.ingest;
 
+import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -85,9 +86,9 @@ class FramePublisherTest {
             assertThat(frame.getCategory()).isEqualTo("mtd");
             assertThat(frame.getCameraId()).isEqualTo("cam-3");
             assertThat(frame.getAttributes()).containsEntry("subset", item.subset()).containsEntry("source", item.source());
-            assertThat(FrameFactoryTest.bytes(frame.getImage())).isEqualTo(Files.readAllBytes(item.image()));
+            assertThat(AvroBytes.toArray(frame.getImage())).isEqualTo(Files.readAllBytes(item.image()));
             if (item.hasMask()) {
-                assertThat(FrameFactoryTest.bytes(frame.getGroundTruthMask())).isEqualTo(Files.readAllBytes(item.mask()));
+                assertThat(AvroBytes.toArray(frame.getGroundTruthMask())).isEqualTo(Files.readAllBytes(item.mask()));
             } else {
                 assertThat(frame.getGroundTruthMask()).isNull();
             }
@@ -112,7 +113,7 @@ class FramePublisherTest {
             publisher.flush();
         }
         Frame back = Frame.getDecoder().decode(consume(topic, 1).get(0).value());
-        assertThat(FrameFactoryTest.bytes(back.getImage())).isEqualTo(pixels);
+        assertThat(AvroBytes.toArray(back.getImage())).isEqualTo(pixels);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.decode;
 
+import dev.saaflink.schemas.AvroBytes;
 import static dev.saaflink.operators.decode.FrameRejectedException.STAGE_ENVELOPE;
 import static dev.saaflink.operators.decode.FrameRejectedException.STAGE_IMAGE_DECODE;
 import static dev.saaflink.operators.decode.FrameRejectedException.STAGE_VALIDATE;
@@ -25,7 +26,6 @@ import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -99,7 +99,7 @@ public final class FrameDecoder implements Serializable {
             out.captureTimeMillis = frame.getCaptureTimeMillis();
             out.attributes = frame.getAttributes() == null ? new HashMap<>() : new HashMap<>(frame.getAttributes());
             out.image = image;
-            out.groundTruthMask = frame.getGroundTruthMask() == null ? null : toArray(frame.getGroundTruthMask());
+            out.groundTruthMask = frame.getGroundTruthMask() == null ? null : AvroBytes.toArray(frame.getGroundTruthMask());
             out.source = rec;
             out.decodeNanos = System.nanoTime() - start;
             return out;
@@ -204,7 +204,7 @@ public final class FrameDecoder implements Serializable {
         if (encoding == null) {
             throw new FrameRejectedException(STAGE_VALIDATE, RejectReason.MISSING_FIELD, "encoding is missing");
         }
-        byte[] bytes = frame.getImage() == null ? new byte[0] : toArray(frame.getImage());
+        byte[] bytes = frame.getImage() == null ? new byte[0] : AvroBytes.toArray(frame.getImage());
         if (bytes.length == 0) {
             throw new FrameRejectedException(STAGE_VALIDATE, RejectReason.EMPTY_IMAGE, "image has 0 bytes");
         }
@@ -444,13 +444,4 @@ public final class FrameDecoder implements Serializable {
         return sb.length() == 0 ? "(none)" : sb.toString();
     }
 
-    /** The buffer's readable bytes; avoids a copy when Avro handed over an exactly-sized array. */
-    static byte[] toArray(ByteBuffer buf) {
-        if (buf.hasArray() && buf.arrayOffset() == 0 && buf.position() == 0 && buf.remaining() == buf.array().length) {
-            return buf.array();
-        }
-        byte[] copy = new byte[buf.remaining()];
-        buf.duplicate().get(copy);
-        return copy;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.flink;
 
+import dev.saaflink.schemas.AvroBytes;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecordBase;
@@ -7,7 +8,6 @@ import org.apache.flink.api.common.serialization.SerializationSchema;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 
 /**
  * Writes a generated Avro record in Avro's single-object encoding (2 magic bytes, the 8-byte schema fingerprint,
@@ -29,10 +29,7 @@ public final class AvroValueSerializer<T extends SpecificRecordBase> implements 
             encoder = new BinaryMessageEncoder<>(SpecificData.getForClass(type), SpecificData.get().getSchema(type));
         }
         try {
-            ByteBuffer buffer = encoder.encode(record);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
-            return bytes;
+            return AvroBytes.toArray(encoder.encode(record));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode " + type.getSimpleName(), e);
         }

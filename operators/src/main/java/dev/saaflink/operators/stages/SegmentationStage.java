@@ -29,10 +29,6 @@ public final class SegmentationStage implements Serializable {
         this.generator = generator;
     }
 
-    public RegionGenerator generator() {
-        return generator;
-    }
-
     /** Fills {@code p.regions}; records the "proposals" and "samDecoder" stage times. */
     public void run(FrameInProgress p, CategoryConfig category, SamDecoder decoder) throws OrtException {
         int w = p.frame.image.width;

@@ -1,12 +1,12 @@
 package dev.saaflink.operators.decode;
 
+import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.saaflink.schemas.DeadLetter;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 
 class DeadLettersTest {
 
@@ -19,14 +19,14 @@ class DeadLettersTest {
         assertThat(d.getSourceTopic()).isEqualTo("frames");
         assertThat(d.getPartition()).isEqualTo(2);
         assertThat(d.getOffset()).isEqualTo(99L);
-        assertThat(bytes(d.getKey())).containsExactly('k');
+        assertThat(AvroBytes.toArray(d.getKey())).containsExactly('k');
         assertThat(d.getCameraId()).isEqualTo("cam");
         assertThat(d.getFrameId()).isEqualTo("f1");
         assertThat(d.getStage()).isEqualTo("image-decode");
         assertThat(d.getReason()).isEqualTo("TRUNCATED_IMAGE");
         assertThat(d.getErrorClass()).isEqualTo("java.lang.IllegalStateException");
         assertThat(d.getMessage()).isEqualTo("cut short");
-        assertThat(bytes(d.getPayload())).containsExactly(9, 8, 7);
+        assertThat(AvroBytes.toArray(d.getPayload())).containsExactly(9, 8, 7);
         assertThat(d.getTimeMillis()).isEqualTo(1234L);
     }
 
@@ -55,9 +55,4 @@ class DeadLettersTest {
         assertThat(d.getMessage()).contains("frameId is empty");
     }
 
-    private static byte[] bytes(ByteBuffer b) {
-        byte[] out = new byte[b.remaining()];
-        b.duplicate().get(out);
-        return out;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.decode;
 
+import dev.saaflink.schemas.AvroBytes;
 import static dev.saaflink.operators.decode.TestFrames.encode;
 import static dev.saaflink.operators.decode.TestFrames.frame;
 import static dev.saaflink.operators.decode.TestFrames.jpeg;
@@ -68,7 +69,7 @@ class FrameDecoderRejectTest {
         rec.put("value", 21.5);
         ByteBuffer buf = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), other).encode(rec);
 
-        FrameRejectedException e = assertRejected(record(bytes(buf)), "envelope", RejectReason.UNKNOWN_SCHEMA);
+        FrameRejectedException e = assertRejected(record(AvroBytes.toArray(buf)), "envelope", RejectReason.UNKNOWN_SCHEMA);
         assertThat(e.getMessage()).contains("fingerprint");
     }
 
@@ -76,7 +77,7 @@ class FrameDecoderRejectTest {
     void anotherSpecificRecordIsUnknown() throws IOException {
         DeadLetter letter = DeadLetters.of(record(new byte[] {1}), "envelope", RejectReason.NOT_AVRO,
                 new IllegalStateException("x"), null, null, 1L);
-        assertRejected(record(bytes(DeadLetter.getEncoder().encode(letter))), "envelope", RejectReason.UNKNOWN_SCHEMA);
+        assertRejected(record(AvroBytes.toArray(DeadLetter.getEncoder().encode(letter))), "envelope", RejectReason.UNKNOWN_SCHEMA);
     }
 
     @Test
@@ -367,11 +368,6 @@ class FrameDecoderRejectTest {
         throw new AssertionError("pattern not found");
     }
 
-    private static byte[] bytes(ByteBuffer buf) {
-        byte[] out = new byte[buf.remaining()];
-        buf.get(out);
-        return out;
-    }
 
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);

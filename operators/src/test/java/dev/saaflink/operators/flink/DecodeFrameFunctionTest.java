@@ -1,5 +1,6 @@
 package dev.saaflink.operators.flink;
 
+import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.saaflink.operators.config.InspectionConfigLoader;
@@ -103,12 +104,6 @@ class DecodeFrameFunctionTest {
         return out;
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 
     @Test
     void knownCategoryKeepsItsOwnConfig() throws Exception {
@@ -167,8 +162,8 @@ class DecodeFrameFunctionTest {
         assertThat(d.getSourceTopic()).isEqualTo("frames");
         assertThat(d.getPartition()).isEqualTo(2);
         assertThat(d.getOffset()).isEqualTo(77L);
-        assertThat(bytes(d.getKey())).isEqualTo("cam-1".getBytes());
-        assertThat(bytes(d.getPayload())).isEqualTo(junk);
+        assertThat(AvroBytes.toArray(d.getKey())).isEqualTo("cam-1".getBytes());
+        assertThat(AvroBytes.toArray(d.getPayload())).isEqualTo(junk);
     }
 
     @Test
@@ -187,7 +182,7 @@ class DecodeFrameFunctionTest {
         assertThat(d.getCameraId()).isEqualTo("cam-1");
         assertThat(d.getFrameId()).isEqualTo("frame-17");
         assertThat(d.getErrorClass()).isNotEmpty();
-        assertThat(bytes(d.getPayload())).isEqualTo(value);
+        assertThat(AvroBytes.toArray(d.getPayload())).isEqualTo(value);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.flink;
 
+import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.saaflink.models.image.RgbImage;
@@ -18,7 +19,6 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,12 +51,6 @@ class SplitFailuresFunctionTest {
         return out;
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 
     @Test
     void aGoodFrameContinuesAsFrameRegions() throws Exception {
@@ -109,8 +103,8 @@ class SplitFailuresFunctionTest {
             assertThat(d.getSourceTopic()).isEqualTo("frames");
             assertThat(d.getPartition()).isEqualTo(1);
             assertThat(d.getOffset()).isEqualTo(99L);
-            assertThat(bytes(d.getKey())).isEqualTo("cam-2".getBytes());
-            assertThat(bytes(d.getPayload())).isEqualTo(PAYLOAD);
+            assertThat(AvroBytes.toArray(d.getKey())).isEqualTo("cam-2".getBytes());
+            assertThat(AvroBytes.toArray(d.getPayload())).isEqualTo(PAYLOAD);
             assertThat(d.getTimeMillis()).isBetween(before, System.currentTimeMillis());
         }
     }

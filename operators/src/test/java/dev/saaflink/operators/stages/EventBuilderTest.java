@@ -1,5 +1,6 @@
 package dev.saaflink.operators.stages;
 
+import dev.saaflink.schemas.AvroBytes;
 import static dev.saaflink.operators.stages.FusionFixtures.fourRegions;
 import static dev.saaflink.operators.stages.FusionFixtures.frame;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,7 +23,6 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 
@@ -47,12 +47,6 @@ class EventBuilderTest {
                 1_250L);
     }
 
-    private static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer b = buffer.duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
 
     @Test
     void carriesIdentityScoreAndVerdict() {
@@ -159,7 +153,7 @@ class EventBuilderTest {
         // Same size, so the resize is the identity and the scale is the map's maximum (narrowed to float).
         assertThat(map.getMaxValue()).isCloseTo(IMAGE_SCORE, within(1e-7));
 
-        byte[] png = bytes(map.getPng());
+        byte[] png = AvroBytes.toArray(map.getPng());
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(image.getWidth()).isEqualTo(4);
         assertThat(image.getHeight()).isEqualTo(4);
@@ -194,7 +188,7 @@ class EventBuilderTest {
         // 0.5625 * p5 + (0.1875 + 0.1875 + 0.0625) * s1'/2 = 0.5625 * 0.4836676 + 0.4375 * 0.4555297 = 0.4713573.
         assertThat(map.getMaxValue()).isCloseTo(0.4713572918975224, within(1e-6));
 
-        byte[] png = bytes(map.getPng());
+        byte[] png = AvroBytes.toArray(map.getPng());
         BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
         assertThat(image.getWidth()).isEqualTo(8);
         assertThat(image.getHeight()).isEqualTo(8);
