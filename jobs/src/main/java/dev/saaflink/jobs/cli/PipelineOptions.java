@@ -6,14 +6,15 @@ import dev.saaflink.operators.pipeline.PipelineSettings;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 /** Options of the inspection job itself, shared by the commands that run it ({@code @Mixin}). */
 public final class PipelineOptions {
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Inspection config YAML (categories, prompts, thresholds). Default: the bundled inspection.yaml.")
-    Path config;
+    @Option(names = "--config", paramLabel = "FILE|NAME",
+            description = "Inspection config: a YAML file (categories, prompts, thresholds), or the name of a bundled "
+                    + "per-dataset config with the reference's categories: mvtec, visa, ksdd2, mtd (a file of that name "
+                    + "wins). Default: the bundled inspection.yaml.")
+    String config;
 
     @Option(names = "--parallelism", defaultValue = "1", description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
     int parallelism;
@@ -39,7 +40,7 @@ public final class PipelineOptions {
     }
 
     public PipelineSettings settings() throws IOException {
-        InspectionConfig inspection = config == null ? InspectionConfigLoader.loadDefault() : InspectionConfigLoader.load(config);
+        InspectionConfig inspection = config == null ? InspectionConfigLoader.loadDefault() : InspectionConfigLoader.loadNamedOrFile(config);
         PipelineSettings s = new PipelineSettings(inspection);
         s.asyncCapacity = asyncCapacity;
         s.modelTimeoutMillis = modelTimeoutMillis;

@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,6 +35,12 @@ import java.util.TreeSet;
 public final class InspectionConfigLoader {
     /** Classpath location of the shipped config. */
     public static final String DEFAULT_RESOURCE = "/inspection.yaml";
+
+    /**
+     * Names of the per-dataset configs shipped under {@code /categories/<name>.yaml}, in the order the help
+     * text lists them: the reference's full category tables (saa-plus-reference.md §8.3 to §8.5).
+     */
+    public static final List<String> BUNDLED_NAMES = List.of("mvtec", "visa", "ksdd2", "mtd");
 
     private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "categories");
     private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyMode", "rescoreGamma",
@@ -73,6 +80,52 @@ public final class InspectionConfigLoader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read classpath resource " + DEFAULT_RESOURCE, e);
         }
+    }
+
+    /**
+     * The bundled per-dataset config {@code name} (one of {@link #BUNDLED_NAMES}), read from the classpath.
+     *
+     * @throws InvalidConfigException if {@code name} is not a bundled name
+     */
+    public static InspectionConfig loadBundled(String name) {
+        if (name == null || !BUNDLED_NAMES.contains(name)) {
+            throw new InvalidConfigException("'" + name + "' is not a bundled config; bundled: " + BUNDLED_NAMES);
+        }
+        String resource = "/categories/" + name + ".yaml";
+        try (InputStream in = InspectionConfigLoader.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("classpath resource " + resource + " is missing");
+            }
+            return load(in, "classpath:" + resource);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read classpath resource " + resource, e);
+        }
+    }
+
+    /**
+     * What a {@code --config} value names: an existing file wins (so a local {@code ./mtd} file is read as
+     * a file); otherwise a bundled name ({@link #BUNDLED_NAMES}) loads that bundled config. Anything else
+     * fails with a message that says the file does not exist and lists the bundled names.
+     */
+    public static InspectionConfig loadNamedOrFile(String value) throws IOException {
+        if (value == null || value.isBlank()) {
+            throw new InvalidConfigException("config: empty value; give a YAML file or one of " + BUNDLED_NAMES);
+        }
+        Path file;
+        try {
+            file = Path.of(value);
+        } catch (InvalidPathException e) {
+            file = null;
+        }
+        if (file != null && Files.isRegularFile(file)) {
+            return load(file);
+        }
+        if (BUNDLED_NAMES.contains(value)) {
+            return loadBundled(value);
+        }
+        String why = file != null && Files.exists(file) ? "is not a regular file" : "no such file";
+        throw new InvalidConfigException("config '" + value + "': " + why
+                + ", and not a bundled config name either; bundled: " + BUNDLED_NAMES);
     }
 
     /** Parses YAML text; {@code sourceName} only labels error messages. */
