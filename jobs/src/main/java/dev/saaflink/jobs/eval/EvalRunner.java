@@ -156,6 +156,9 @@ public final class EvalRunner {
         r.put("imageAuroc", round(m.imageAuroc()));
         r.put("imageMaxF1", round(m.imageMaxF1()));
         r.put("imageAp", round(m.imageAp()));
+        r.put("aupro", round(m.aupro()));
+        r.put("regionMaxF1Reference", round(m.regionMaxF1Reference()));
+        r.put("regionMaxF1", round(m.regionMaxF1()));
         r.put("imageThresholdAtMaxF1", Math.round(metrics.imageThresholdAtMaxF1() * 1e4) / 1e4);
         return r;
     }

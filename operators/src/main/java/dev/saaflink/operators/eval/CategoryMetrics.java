@@ -9,7 +9,11 @@ import dev.saaflink.operators.saa.Resize;
  *
  * <p>The protocol compares maps and ground truth at 400x400: the caller binarises the ground truth (values above 0;
  * above 127 for MTD) and brings both to that size with {@link #prepare}. The reference's dataset-wide min-max
- * normalisation is skipped on purpose: it is an increasing affine map, so none of these ranking metrics change.
+ * normalisation is skipped on purpose: it is an increasing affine map, so none of these ranking metrics change (the
+ * 200 sweep thresholds are spread over the category's own score range, which that normalisation maps onto [0, 1]).
+ *
+ * <p>The region metrics (AUPRO, region max-F1 in both countings) need every map again at every threshold, so each
+ * added map is retained by reference and each mask as a packed bit set; see {@link RegionMetrics}.
  */
 public final class CategoryMetrics {
 
@@ -18,7 +22,10 @@ public final class CategoryMetrics {
 
     private final ScoreLabelAccumulator pixels;
     private final ScoreLabelAccumulator images = new ScoreLabelAccumulator();
+    private final RegionMetrics regions = new RegionMetrics();
     private long anomalousImages;
+    /** Last summary, dropped on every add: the region sweep is too slow to repeat for nothing. */
+    private EvaluationSummary cached;
 
     public CategoryMetrics() {
         pixels = new ScoreLabelAccumulator();
@@ -71,15 +78,29 @@ public final class CategoryMetrics {
     }
 
     public void add(Prepared prepared) {
-        add(prepared.map, prepared.mask);
+        add(prepared.map, prepared.mask, prepared.size);
     }
 
-    /** Adds one image: its map and its ground truth, already at the evaluation size. */
+    /**
+     * Adds one square image: its map and its ground truth, already at the evaluation size. The map is kept by
+     * reference for the region metrics (see {@link RegionMetrics}): do not modify it afterwards.
+     */
     public void add(float[] map, boolean[] mask) {
+        int side = (int) Math.round(Math.sqrt(map.length));
+        if (side * side != map.length) {
+            throw new IllegalArgumentException("not a square map (" + map.length + " pixels); pass the width");
+        }
+        add(map, mask, side);
+    }
+
+    /** Adds one image of {@code width} columns; the map is kept by reference (see {@link #add(float[], boolean[])}). */
+    public void add(float[] map, boolean[] mask, int width) {
         if (map.length != mask.length || map.length == 0) {
             throw new IllegalArgumentException(
                     "map and mask must be non-empty and equally long: " + map.length + " vs " + mask.length);
         }
+        regions.add(map, mask, width);
+        cached = null;
         pixels.add(map, mask);
         float max = Float.NEGATIVE_INFINITY;
         for (float v : map) {
@@ -106,11 +127,18 @@ public final class CategoryMetrics {
         return images.maxF1Threshold();
     }
 
+    /** Computes everything, including the 200-threshold region sweep (seconds for hundreds of 400x400 images). */
     public EvaluationSummary summary() {
-        return new EvaluationSummary(
+        if (cached != null) {
+            return cached;
+        }
+        RegionMetrics.Result r = regions.compute();
+        cached = new EvaluationSummary(
                 pixels.maxF1(), pixels.auroc(), pixels.averagePrecision(),
                 images.auroc(), images.maxF1(), images.averagePrecision(),
                 images.positiveCount() + images.negativeCount(), anomalousImages,
-                pixels.positiveCount() + pixels.negativeCount(), pixels.positiveCount());
+                pixels.positiveCount() + pixels.negativeCount(), pixels.positiveCount(),
+                r.aupro(), r.regionMaxF1Reference(), r.regionMaxF1());
+        return cached;
     }
 }

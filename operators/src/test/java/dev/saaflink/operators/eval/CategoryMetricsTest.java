@@ -50,6 +50,9 @@ class CategoryMetricsTest {
         assertThat(s.pixelMaxF1()).isNaN();
         assertThat(s.imageAuroc()).isNaN();
         assertThat(s.imageAp()).isNaN();
+        assertThat(s.aupro()).isNaN();
+        assertThat(s.regionMaxF1Reference()).isNaN();
+        assertThat(s.regionMaxF1()).isNaN();
     }
 
     @Test
