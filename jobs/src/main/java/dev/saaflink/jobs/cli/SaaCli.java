@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
                 IngestCommand.class,
                 InspectCommand.class,
                 EvalCommand.class,
+                ScoreCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class SaaCli implements Runnable {
