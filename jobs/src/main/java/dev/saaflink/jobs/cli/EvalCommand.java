@@ -35,6 +35,11 @@ public final class EvalCommand implements Callable<Integer> {
                     + "anti-aliased masks; use 0 for masks that hold class indices).")
     int maskThreshold;
 
+    @Option(names = "--save-maps", paramLabel = "DIR",
+            description = "Also write every frame's 400x400 map as a 16-bit PNG under DIR, in the dataset's folder "
+                    + "layout, for './saa score'.")
+    Path saveMaps;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -44,7 +49,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("dataset folder not found: " + dataset.toAbsolutePath());
         }
         new EvalRunner(pipeline.settings(), System.out, maskThreshold)
-                .run(dataset, category, out, limit, pipeline.parallelism());
+                .run(dataset, category, out, limit, pipeline.parallelism(), saveMaps);
         return 0;
     }
 }

@@ -55,7 +55,12 @@ public final class EvalRunner {
         settings.anomalyMapBits = 16;
     }
 
-    public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism) throws Exception {
+    /**
+     * @param saveMaps where to write every frame's 400x400 map as a 16-bit PNG ({@code <dir>/<folder>/<name>.png},
+     *                 the dataset's own folder layout, so {@code ./saa score} can score them), or null
+     */
+    public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
+                                   Path saveMaps) throws Exception {
         List<DatasetItem> items = stratifiedLimit(new DatasetScanner().scan(dataset, category), limit);
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no images found under " + dataset);
@@ -66,7 +71,8 @@ public final class EvalRunner {
 
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
         Map<String, CategoryMetrics> perSubset = new TreeMap<>();
-        CategoryMetrics all = new CategoryMetrics();
+        List<float[]> maps = new ArrayList<>();
+        List<boolean[]> masks = new ArrayList<>();
         List<Double> latencies = new ArrayList<>();
         Map<String, Double> stageTotals = new LinkedHashMap<>();
         for (AnomalyEvent e : outcome.events) {
@@ -79,9 +85,21 @@ public final class EvalRunner {
             perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()).add(map, gt);
             String subset = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
             perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()).add(map, gt);
-            all.add(map, gt);
+            maps.add(map);
+            masks.add(gt);
             latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
             e.getStageLatencyMs().forEach((stage, ms) -> stageTotals.merge(stage, ms, Double::sum));
+        }
+
+        // With one category the pooled figures are that category's: don't sweep the region metrics twice.
+        CategoryMetrics all = perCategory.size() == 1 ? perCategory.values().iterator().next() : new CategoryMetrics();
+        if (perCategory.size() != 1) {
+            for (int i = 0; i < maps.size(); i++) {
+                all.add(maps.get(i), masks.get(i));
+            }
+        }
+        if (saveMaps != null) {
+            saveMaps(outcome, saveMaps);
         }
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -89,27 +107,27 @@ public final class EvalRunner {
         report.put("frames", outcome.recordsPublished);
         report.put("events", outcome.events.size());
         report.put("deadLetters", outcome.deadLetters.size());
-        report.putAll(metrics(all));
-        report.put("framesPerSecond", round(outcome.events.size() / outcome.jobSeconds));
-        report.put("latencyMsP50", round(percentile(latencies, 50)));
-        report.put("latencyMsP99", round(percentile(latencies, 99)));
+        report.putAll(MetricsJson.of(all));
+        report.put("framesPerSecond", MetricsJson.round2(outcome.events.size() / outcome.jobSeconds));
+        report.put("latencyMsP50", MetricsJson.round2(percentile(latencies, 50)));
+        report.put("latencyMsP99", MetricsJson.round2(percentile(latencies, 99)));
         Map<String, Object> stageMeans = new LinkedHashMap<>();
-        stageTotals.forEach((stage, total) -> stageMeans.put(stage, round(total / Math.max(1, outcome.events.size()))));
+        stageTotals.forEach((stage, total) -> stageMeans.put(stage, MetricsJson.round2(total / Math.max(1, outcome.events.size()))));
         report.put("stageMsMean", stageMeans);
         report.put("latencyDefinition", "in-job: Kafka read to event emit (stageLatencyMs.pipeline); a replay publishes "
                 + "ahead of the job, so capture-to-event would measure the backlog");
         Map<String, Object> cats = new LinkedHashMap<>();
-        perCategory.forEach((k, v) -> cats.put(k, metrics(v)));
+        perCategory.forEach((k, v) -> cats.put(k, MetricsJson.of(v)));
         report.put("perCategory", cats);
         Map<String, Object> subsets = new LinkedHashMap<>();
-        perSubset.forEach((k, v) -> subsets.put(k, metrics(v)));
+        perSubset.forEach((k, v) -> subsets.put(k, MetricsJson.of(v)));
         report.put("perSubset", subsets);
         report.put("protocol", "maps bilinear and masks nearest to 400x400, defect pixel = mask > " + maskThreshold
                 + ", all images of a category pooled, image score = max of the map, percent");
         report.put("regionSource", outcome.events.isEmpty() ? null : outcome.events.get(0).getRegionSource().name());
         report.put("modelIds", outcome.events.isEmpty() ? Map.of() : outcome.events.get(0).getModelIds());
         report.put("configVersion", settings.inspection.getVersion());
-        report.put("jobSeconds", round(outcome.jobSeconds));
+        report.put("jobSeconds", MetricsJson.round2(outcome.jobSeconds));
         report.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
                 "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
         report.put("time", Instant.now().toString());
@@ -123,6 +141,27 @@ public final class EvalRunner {
                 total.pixelAuroc(), total.imageAuroc(), outcome.events.size() / outcome.jobSeconds,
                 outDir.resolve("report.json"));
         return report;
+    }
+
+    /**
+     * Writes the maps with one scale for the whole run (the largest map value), so scores stay comparable across
+     * frames, as image-level metrics need.
+     */
+    private void saveMaps(EmbeddedInspection.Outcome outcome, Path dir) throws IOException {
+        double scale = 0;
+        for (AnomalyEvent e : outcome.events) {
+            scale = Math.max(scale, e.getAnomalyMap().getMaxValue());
+        }
+        scale = scale > 0 ? scale : 1;
+        for (AnomalyEvent e : outcome.events) {
+            Frame frame = outcome.frames.get(e.getFrameId());
+            String folder = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, e.getCategory());
+            String name = e.getFrameId().substring(e.getFrameId().lastIndexOf('/') + 1);
+            Path file = dir.resolve(folder).resolve(name + ".png");
+            Files.createDirectories(file.getParent());
+            MapFiles.writePng16(file, mapAtEvalSize(e.getAnomalyMap()), EVAL_SIZE, EVAL_SIZE, scale);
+        }
+        out.printf("maps: %d 16-bit PNGs in %s (value/65535 * %.6f = raw score)%n", outcome.events.size(), dir, scale);
     }
 
     /** Up to {@code limit} items taken round-robin over the subsets, so a small run still sees every defect type. */
@@ -143,24 +182,6 @@ public final class EvalRunner {
             }
         }
         return out;
-    }
-
-    private static Map<String, Object> metrics(CategoryMetrics metrics) {
-        EvaluationSummary m = metrics.summary();
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("images", m.images());
-        r.put("defectImages", m.anomalousImages());
-        r.put("pixelMaxF1", round(m.pixelMaxF1()));
-        r.put("pixelAuroc", round(m.pixelAuroc()));
-        r.put("pixelAp", round(m.pixelAp()));
-        r.put("imageAuroc", round(m.imageAuroc()));
-        r.put("imageMaxF1", round(m.imageMaxF1()));
-        r.put("imageAp", round(m.imageAp()));
-        r.put("aupro", round(m.aupro()));
-        r.put("regionMaxF1Reference", round(m.regionMaxF1Reference()));
-        r.put("regionMaxF1", round(m.regionMaxF1()));
-        r.put("imageThresholdAtMaxF1", Math.round(metrics.imageThresholdAtMaxF1() * 1e4) / 1e4);
-        return r;
     }
 
     private static float[] mapAtEvalSize(AnomalyMap map) {
@@ -202,8 +223,5 @@ public final class EvalRunner {
         return v[Math.max(0, Math.min(v.length - 1, idx))];
     }
 
-    static double round(double v) {
-        return Double.isNaN(v) ? Double.NaN : Math.round(v * 100) / 100.0;
-    }
 
 }

@@ -3,9 +3,7 @@ package dev.saaflink.jobs.eval;
 import dev.saaflink.operators.eval.CategoryMetrics;
 import dev.saaflink.operators.eval.EvaluationSummary;
 
-import java.lang.reflect.RecordComponent;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,8 +20,6 @@ import java.util.Map;
 public final class MetricsJson {
 
     /** Optional summary components, in report order. */
-    private static final List<String> REGION_KEYS = List.of("aupro", "regionMaxF1Reference", "regionMaxF1");
-
     private MetricsJson() {}
 
     /** The summary's metrics; see the class comment for the keys. */
@@ -37,12 +33,9 @@ public final class MetricsJson {
         r.put("imageAuroc", round2(m.imageAuroc()));
         r.put("imageMaxF1", round2(m.imageMaxF1()));
         r.put("imageAp", round2(m.imageAp()));
-        for (String key : REGION_KEYS) {
-            Double value = component(m, key);
-            if (value != null) {
-                r.put(key, round2(value));
-            }
-        }
+        r.put("aupro", round2(m.aupro()));
+        r.put("regionMaxF1Reference", round2(m.regionMaxF1Reference()));
+        r.put("regionMaxF1", round2(m.regionMaxF1()));
         return r;
     }
 
@@ -54,20 +47,6 @@ public final class MetricsJson {
         Map<String, Object> r = of(metrics.summary());
         r.put("imageThresholdAtMaxF1", round4(metrics.imageThresholdAtMaxF1()));
         return r;
-    }
-
-    /** The named double component of the summary, or null when the record has none of that name. */
-    private static Double component(EvaluationSummary m, String name) {
-        for (RecordComponent c : EvaluationSummary.class.getRecordComponents()) {
-            if (c.getName().equals(name) && c.getType() == double.class) {
-                try {
-                    return (Double) c.getAccessor().invoke(m);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException("cannot read " + name + " of " + m, e);
-                }
-            }
-        }
-        return null;
     }
 
     /** Rounds to 2 decimals; NaN stays NaN. */

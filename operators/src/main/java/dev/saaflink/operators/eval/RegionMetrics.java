@@ -23,9 +23,11 @@ import java.util.List;
  * regions of all images of the covered fraction, FPR(t) the share of ground-truth-negative pixels predicted. The curve
  * starts at (0, 0) (nothing is above the maximum) and both coordinates grow with s. The trapezoidal rule runs over the
  * points with FPR at or below 0.3; when the curve steps past 0.3 the segment is cut at exactly 0.3 with the PRO
- * interpolated linearly, and when it never reaches 0.3 the area stops at its last point (no extrapolation). The area is
- * divided by 0.3. This differs slightly from the usual script, which keeps FPR strictly below 0.3 and min-max
- * rescales the kept FPRs (so its last kept point is stretched to 1).
+ * interpolated linearly. The 200 thresholds stop one step above the minimum, so the curve is closed with the point a
+ * threshold below every score gives: everything predicted, FPR 1 and PRO 1 (as MVTec AD's own evaluation, whose
+ * thresholds span all scores). The area is divided by 0.3, so a perfect map scores 100. The reference script instead
+ * keeps the FPRs at or below 0.3 and min-max rescales them, which stretches a curve that ends early to the full width;
+ * both give 100 for a perfect map, and differ on curves that never reach FPR 0.3.
  *
  * <p><b>Region F1.</b> Per image and step, 8-connected components of the prediction and the ground truth.
  * <ul>
@@ -385,12 +387,15 @@ public final class RegionMetrics {
                 if (fpr > MAX_FPR) {
                     double cutPro = prevPro + (pro - prevPro) * (MAX_FPR - prevFpr) / (fpr - prevFpr);
                     area += (MAX_FPR - prevFpr) * (prevPro + cutPro) / 2;
-                    break;
+                    return area / MAX_FPR;
                 }
                 area += (fpr - prevFpr) * (prevPro + pro) / 2;
                 prevFpr = fpr;
                 prevPro = pro;
             }
+            // never past the limit: close the curve towards (1, 1), everything predicted
+            double cutPro = prevPro + (1 - prevPro) * (MAX_FPR - prevFpr) / (1 - prevFpr);
+            area += (MAX_FPR - prevFpr) * (prevPro + cutPro) / 2;
             return area / MAX_FPR;
         }
 

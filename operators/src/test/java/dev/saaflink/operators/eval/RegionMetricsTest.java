@@ -108,15 +108,27 @@ class RegionMetricsTest {
     }
 
     /*
-     * When the FPR never reaches .3 the area stops at the last point. Row of 6: col 0 = 1 (region R, on from
+     * When the FPR never reaches .3 the curve is closed towards (1, 1). Row of 6: col 0 = 1 (region R, on from
      * step 1), cols 1..5 negatives 0 0 0 0 .4975 (the last on from step 101, FPR 1/5 = .2; the zeros never).
-     * Curve: (0,0) (0,1) ... (.2,1). Area = .2 * 1 = .2; / .3 = 66.67 % (not extrapolated to .3).
+     * Curve: (0,0) (0,1) ... (.2,1), then to (1,1): PRO stays 1 up to .3. Area = .3; / .3 = 100 %.
      */
     @Test
-    void proCurveThatStopsBeforeTheLimitIsNotExtrapolated() {
+    void proCurveThatStopsBeforeTheLimitIsClosedTowardsEverythingPredicted() {
         RegionMetrics r = new RegionMetrics();
         r.add(new float[] {1f, 0f, 0f, 0f, 0f, 0.4975f}, mask("X....."), 6);
-        assertThat(r.compute().aupro()).isCloseTo(100 * 0.2 / 0.3, within(1e-9));
+        assertThat(r.compute().aupro()).isCloseTo(100.0, within(1e-9));
+    }
+
+    /*
+     * A map that finds half of the only region and nothing else: row of 4, region = cols 0..1, col 0 = 1 and the
+     * rest 0. PRO is .5 from step 1 on, FPR stays 0; closing towards (1,1): PRO at .3 = .5 + .5 * .3 = .65.
+     * Area = .3 * (.5 + .65) / 2 = .1725; / .3 = 57.5 %.
+     */
+    @Test
+    void halfFoundRegionClosesLinearlyTowardsEverythingPredicted() {
+        RegionMetrics r = new RegionMetrics();
+        r.add(new float[] {1f, 0f, 0f, 0f}, mask("XX.."), 4);
+        assertThat(r.compute().aupro()).isCloseTo(57.5, within(1e-9));
     }
 
     @Test
@@ -135,13 +147,16 @@ class RegionMetricsTest {
         assertThat(res.regionMaxF1()).isNaN();
     }
 
-    /* Flat maps predict nothing at any threshold: defined but zero when regions exist. */
+    /*
+     * Flat maps predict nothing at any of the 200 thresholds, so region F1 is zero; the PRO curve is only the straight
+     * closing line from (0,0) to (1,1) (PRO = FPR, the chance level): area to .3 = .3 * .3 / 2 = .045; / .3 = 15 %.
+     */
     @Test
-    void flatMapsScoreZero() {
+    void flatMapsScoreChanceLevel() {
         RegionMetrics r = new RegionMetrics();
         r.add(new float[] {0.5f, 0.5f, 0.5f, 0.5f}, mask("X..."), 2);
         RegionMetrics.Result res = r.compute();
-        assertThat(res.aupro()).isZero();
+        assertThat(res.aupro()).isCloseTo(15.0, within(1e-9));
         assertThat(res.regionMaxF1Reference()).isZero();
         assertThat(res.regionMaxF1()).isZero();
     }
