@@ -16,10 +16,6 @@ import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.AnomalyMap;
 import dev.saaflink.schemas.Frame;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -196,21 +192,10 @@ public final class EvalRunner {
         if (frame.getGroundTruthMask() == null) {
             return new boolean[EVAL_SIZE * EVAL_SIZE];
         }
-        BufferedImage mask = ImageIO.read(new ByteArrayInputStream(AvroBytes.toArray(frame.getGroundTruthMask())));
-        if (mask == null) {
-            throw new IOException("ground-truth mask of " + frame.getFrameId() + " is not a readable PNG");
-        }
-        int w = mask.getWidth();
-        int h = mask.getHeight();
-        Raster r = mask.getRaster();
-        double toByte = 255.0 / ((1 << r.getSampleModel().getSampleSize(0)) - 1);
-        byte[] gray = new byte[w * h];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                gray[y * w + x] = (byte) Math.round(r.getSample(x, y, 0) * toByte);
-            }
-        }
-        return Resize.nearest(CategoryMetrics.binarise(gray, maskThreshold), w, h, EVAL_SIZE, EVAL_SIZE);
+        MapFiles.GrayImage mask = MapFiles.readGray(AvroBytes.toArray(frame.getGroundTruthMask()),
+                "ground-truth mask of " + frame.getFrameId());
+        return Resize.nearest(CategoryMetrics.binarise(mask.gray(), maskThreshold), mask.width(), mask.height(),
+                EVAL_SIZE, EVAL_SIZE);
     }
 
     static double percentile(List<Double> values, double p) {

@@ -59,6 +59,33 @@ public final class MapFiles {
         }
     }
 
+    /** A single-band image on a 0..255 scale, row-major. */
+    public record GrayImage(byte[] gray, int width, int height) {}
+
+    /**
+     * Reads a ground-truth mask PNG: its first band, scaled to 0..255 (16-bit masks are scaled down), for
+     * {@code CategoryMetrics.binarise}. {@code what} names the mask in errors.
+     */
+    public static GrayImage readGray(byte[] png, String what) throws IOException {
+        BufferedImage image = ImageIO.read(new ByteArrayInputStream(png));
+        if (image == null) {
+            throw new IOException(what + " is not a readable PNG");
+        }
+        int w = image.getWidth();
+        int h = image.getHeight();
+        Raster r = image.getRaster();
+        double toByte = 255.0 / ((1 << r.getSampleModel().getSampleSize(0)) - 1);
+        byte[] gray = new byte[w * h];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            r.getSamples(0, y, w, 1, 0, row);
+            for (int x = 0; x < w; x++) {
+                gray[y * w + x] = (byte) Math.round(row[x] * toByte);
+            }
+        }
+        return new GrayImage(gray, w, h);
+    }
+
     /** Reads a map file, chosen by its extension ({@code .png} or {@code .npy}, any case). */
     public static FloatMap read(Path file) throws IOException {
         String ext = extension(file);

@@ -7,10 +7,6 @@ import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.operators.eval.CategoryMetrics;
 import dev.saaflink.operators.eval.EvaluationSummary;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -208,32 +204,9 @@ public final class OfflineScorer {
             return CategoryMetrics.prepare(values, map.width(), map.height(),
                     new boolean[values.length], map.width(), map.height(), EVAL_SIZE);
         }
-        Mask gt = readMask(m.item.mask());
+        MapFiles.GrayImage gt = MapFiles.readGray(Files.readAllBytes(m.item.mask()), "mask " + m.item.mask());
         return CategoryMetrics.prepare(values, map.width(), map.height(),
-                CategoryMetrics.binarise(gt.gray, maskThreshold), gt.width, gt.height, EVAL_SIZE);
-    }
-
-    private record Mask(byte[] gray, int width, int height) {}
-
-    /** The mask's first band on a 0..255 scale (16-bit masks are scaled down). */
-    private static Mask readMask(Path file) throws IOException {
-        BufferedImage image = ImageIO.read(new ByteArrayInputStream(Files.readAllBytes(file)));
-        if (image == null) {
-            throw new IllegalArgumentException("mask " + file + " is not a readable PNG");
-        }
-        int w = image.getWidth();
-        int h = image.getHeight();
-        Raster r = image.getRaster();
-        double toByte = 255.0 / ((1 << r.getSampleModel().getSampleSize(0)) - 1);
-        byte[] gray = new byte[w * h];
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            r.getSamples(0, y, w, 1, 0, row);
-            for (int x = 0; x < w; x++) {
-                gray[y * w + x] = (byte) Math.round(row[x] * toByte);
-            }
-        }
-        return new Mask(gray, w, h);
+                CategoryMetrics.binarise(gt.gray(), maskThreshold), gt.width(), gt.height(), EVAL_SIZE);
     }
 
     /** Whether the image's folder has a {@code masks/} folder (the image is then scored, mask file or not). */
