@@ -127,6 +127,26 @@ public final class CategoryMetrics {
         return images.maxF1Threshold();
     }
 
+    /** Pixel ROC curve, at most {@code maxPoints} points; see {@link ScoreLabelAccumulator#rocCurve(int)}. */
+    public Curve pixelRoc(int maxPoints) {
+        return pixels.rocCurve(maxPoints);
+    }
+
+    /** Pixel precision-recall curve; see {@link ScoreLabelAccumulator#prCurve(int)}. */
+    public Curve pixelPr(int maxPoints) {
+        return pixels.prCurve(maxPoints);
+    }
+
+    /** Image ROC curve (one sample per image, scored by its map's maximum). */
+    public Curve imageRoc(int maxPoints) {
+        return images.rocCurve(maxPoints);
+    }
+
+    /** Image precision-recall curve. */
+    public Curve imagePr(int maxPoints) {
+        return images.prCurve(maxPoints);
+    }
+
     /** Computes everything, including the 200-threshold region sweep (seconds for hundreds of 400x400 images). */
     public EvaluationSummary summary() {
         if (cached != null) {

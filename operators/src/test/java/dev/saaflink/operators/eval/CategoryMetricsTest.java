@@ -89,4 +89,36 @@ class CategoryMetricsTest {
         assertThat(CategoryMetrics.binarise(gray, 127)).containsExactly(false, false, true, true);
         assertThat(CategoryMetrics.binarise(gray, 0)).containsExactly(false, true, true, true);
     }
+
+    /*
+     * The three images of pixelAndImageMetrics. Pixel thresholds .9 .85 .8 .3 .2 .1 give (tp, fp) = (1,0) (1,1) (2,1)
+     * (2,2) (2,5) (2,10) out of 2 positives and 10 negatives; the images' .9 (A) .85 (B) .8 (C) give (1,0) (1,1) (2,1).
+     */
+    @Test
+    void curvesOfPixelsAndImages() {
+        CategoryMetrics metrics = new CategoryMetrics();
+        metrics.add(new float[] {0.9f, 0.1f, 0.1f, 0.1f}, new boolean[] {true, false, false, false});
+        metrics.add(new float[] {0.2f, 0.2f, 0.85f, 0.2f}, new boolean[4]);
+        metrics.add(new float[] {0.3f, 0.8f, 0.1f, 0.1f}, new boolean[] {false, true, false, false});
+        Curve pixelRoc = metrics.pixelRoc(100);
+        assertThat(pixelRoc.x()).containsExactly(new double[] {0, 0, 0.1, 0.1, 0.2, 0.5, 1}, within(EPS));
+        assertThat(pixelRoc.y()).containsExactly(new double[] {0, 0.5, 0.5, 1, 1, 1, 1}, within(EPS));
+        Curve pixelPr = metrics.pixelPr(100);
+        assertThat(pixelPr.x()).containsExactly(new double[] {0, 0.5, 0.5, 1, 1, 1, 1}, within(EPS));
+        assertThat(pixelPr.y()).containsExactly(new double[] {1, 1, 0.5, 2.0 / 3, 0.5, 2.0 / 7, 1.0 / 6}, within(EPS));
+        Curve imageRoc = metrics.imageRoc(100);
+        assertThat(imageRoc.x()).containsExactly(new double[] {0, 0, 1, 1}, within(EPS));
+        assertThat(imageRoc.y()).containsExactly(new double[] {0, 0.5, 0.5, 1}, within(EPS));
+        Curve imagePr = metrics.imagePr(100);
+        assertThat(imagePr.x()).containsExactly(new double[] {0, 0.5, 0.5, 1}, within(EPS));
+        assertThat(imagePr.y()).containsExactly(new double[] {1, 1, 0.5, 2.0 / 3}, within(EPS));
+    }
+
+    @Test
+    void curvesWithoutDefectsAreEmpty() {
+        CategoryMetrics metrics = new CategoryMetrics();
+        metrics.add(new float[] {0.2f, 0.2f, 0.85f, 0.2f}, new boolean[4]);
+        assertThat(metrics.pixelRoc(10).isEmpty()).isTrue();
+        assertThat(metrics.imagePr(10).isEmpty()).isTrue();
+    }
 }

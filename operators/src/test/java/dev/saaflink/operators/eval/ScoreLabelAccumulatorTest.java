@@ -159,4 +159,100 @@ class ScoreLabelAccumulatorTest {
         }
         assertThat(acc.auroc()).isCloseTo(100.0 * pairs / ((double) positives * negatives), within(1e-9));
     }
+
+    /*
+     * Curves on the tie case above (positives .9 .5 .3, negatives .5 .5 .1): index 0 is "nothing positive", then one
+     * point per distinct threshold .9 .5 .3 .1, i.e. (tp, fp) = (1,0) (2,2) (3,2) (3,3).
+     *   ROC (fp/3, tp/3): (0,0) (0,1/3) (2/3,2/3) (2/3,1) (1,1)
+     *   PR (tp/3, tp/(tp+fp)): (0,1) (1/3,1) (2/3,1/2) (1,3/5) (1,1/2)
+     */
+    @Test
+    void curvesWalkEveryDistinctThresholdWithTies() {
+        ScoreLabelAccumulator acc = of(new float[] {0.9f, 0.5f, 0.3f}, new float[] {0.5f, 0.5f, 0.1f});
+        Curve roc = acc.rocCurve(100);
+        assertThat(roc.x()).containsExactly(new double[] {0, 0, 2.0 / 3, 2.0 / 3, 1}, within(EPS));
+        assertThat(roc.y()).containsExactly(new double[] {0, 1.0 / 3, 2.0 / 3, 1, 1}, within(EPS));
+        assertThat(roc.xLabel()).isEqualTo("false positive rate");
+        Curve pr = acc.prCurve(100);
+        assertThat(pr.x()).containsExactly(new double[] {0, 1.0 / 3, 2.0 / 3, 1, 1}, within(EPS));
+        assertThat(pr.y()).containsExactly(new double[] {1, 1, 0.5, 0.6, 0.5}, within(EPS));
+        assertThat(pr.yLabel()).isEqualTo("precision");
+    }
+
+    @Test
+    void curvesThinEvenlyOverTheThresholdIndexKeepingBothEnds() {
+        ScoreLabelAccumulator acc = of(new float[] {0.9f, 0.5f, 0.3f}, new float[] {0.5f, 0.5f, 0.1f});
+        // five points, indices 0..4: three keep 0, 2, 4; four keep round(0, 4/3, 8/3, 4) = 0, 1, 3, 4
+        Curve three = acc.rocCurve(3);
+        assertThat(three.x()).containsExactly(new double[] {0, 2.0 / 3, 1}, within(EPS));
+        assertThat(three.y()).containsExactly(new double[] {0, 2.0 / 3, 1}, within(EPS));
+        Curve four = acc.prCurve(4);
+        assertThat(four.x()).containsExactly(new double[] {0, 1.0 / 3, 1, 1}, within(EPS));
+        assertThat(four.y()).containsExactly(new double[] {1, 1, 0.6, 0.5}, within(EPS));
+        assertThat(acc.rocCurve(2).x()).containsExactly(new double[] {0, 1}, within(EPS));
+        assertThatThrownBy(() -> acc.rocCurve(1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void curvesAreEmptyWhereTheirMetricIsUndefined() {
+        ScoreLabelAccumulator noPositives = of(new float[0], new float[] {0.1f, 0.5f});
+        assertThat(noPositives.rocCurve(10).isEmpty()).isTrue();
+        assertThat(noPositives.prCurve(10).isEmpty()).isTrue();
+        assertThat(new ScoreLabelAccumulator().rocCurve(10).isEmpty()).isTrue();
+        // positives only: no ROC (no false positive rate), but precision is 1 all along
+        ScoreLabelAccumulator noNegatives = of(new float[] {0.1f, 0.5f}, new float[0]);
+        assertThat(noNegatives.rocCurve(10).isEmpty()).isTrue();
+        Curve pr = noNegatives.prCurve(10);
+        assertThat(pr.x()).containsExactly(new double[] {0, 0.5, 1}, within(EPS));
+        assertThat(pr.y()).containsExactly(new double[] {1, 1, 1}, within(EPS));
+    }
+
+    @Test
+    void curveAfterAddingMoreFollowsTheNewData() {
+        ScoreLabelAccumulator acc = of(new float[] {0.9f}, new float[] {0.1f});
+        assertThat(acc.rocCurve(10).size()).isEqualTo(3);
+        acc.add(0.95f, false);
+        assertThat(acc.rocCurve(10).x()).containsExactly(new double[] {0, 0.5, 0.5, 1}, within(EPS));
+        // reading a metric first (which sorts) and a curve afterwards gives the same curve as the other way round
+        ScoreLabelAccumulator other = of(new float[] {0.9f}, new float[] {0.1f, 0.95f});
+        Curve curveFirst = other.rocCurve(10);
+        other.auroc();
+        assertThat(other.rocCurve(10)).isEqualTo(curveFirst).isEqualTo(acc.rocCurve(10));
+    }
+
+    @Test
+    void fullResolutionCurvesIntegrateToTheMetrics() {
+        // 200 score levels, positives skewed high: trapezoids under the full ROC give AUROC, the step sum under
+        // the full PR gives AP, and a thinned curve is monotone with the same ends.
+        int n = 200_000;
+        float[] scores = new float[n];
+        boolean[] labels = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            int k = (int) ((i * 2654435761L) % 200);
+            scores[i] = k / 200f;
+            labels[i] = (i % 7) * 30 < k;
+        }
+        ScoreLabelAccumulator acc = new ScoreLabelAccumulator();
+        acc.add(scores, labels);
+        Curve roc = acc.rocCurve(1000);
+        Curve pr = acc.prCurve(1000);
+        assertThat(roc.size()).isEqualTo(201);
+        double area = 0;
+        double ap = 0;
+        for (int k = 1; k < roc.size(); k++) {
+            area += (roc.x()[k] - roc.x()[k - 1]) * (roc.y()[k] + roc.y()[k - 1]) / 2;
+            ap += (pr.x()[k] - pr.x()[k - 1]) * pr.y()[k];
+        }
+        assertThat(100 * area).isCloseTo(acc.auroc(), within(1e-9));
+        assertThat(100 * ap).isCloseTo(acc.averagePrecision(), within(1e-9));
+        Curve thin = acc.rocCurve(17);
+        assertThat(thin.size()).isEqualTo(17);
+        assertThat(thin.x()[0]).isZero();
+        assertThat(thin.x()[16]).isEqualTo(1.0);
+        assertThat(thin.y()[16]).isEqualTo(1.0);
+        for (int k = 1; k < thin.size(); k++) {
+            assertThat(thin.x()[k]).isGreaterThanOrEqualTo(thin.x()[k - 1]);
+            assertThat(thin.y()[k]).isGreaterThanOrEqualTo(thin.y()[k - 1]);
+        }
+    }
 }
