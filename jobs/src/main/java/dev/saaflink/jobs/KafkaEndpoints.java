@@ -14,6 +14,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -39,6 +40,19 @@ public final class KafkaEndpoints {
 
     /** Reads from the group's committed offsets (earliest if none); when bounded, stops at the end offsets seen at start. */
     public KafkaSource<RawRecord> framesSource(String topic, String groupId, boolean bounded) {
+        return framesSource(topic, groupId, bounded ? OffsetsInitializer.latest() : null);
+    }
+
+    /**
+     * Reads from the group's committed offsets (earliest if none) and stops at {@code stopOffsets}; null means the
+     * end offsets when the job starts. A replay pins them so that the job sees exactly the records read for scoring.
+     */
+    public KafkaSource<RawRecord> framesSource(String topic, String groupId, Map<TopicPartition, Long> stopOffsets) {
+        return framesSource(topic, groupId, stopOffsets == null ? OffsetsInitializer.latest()
+                : OffsetsInitializer.offsets(stopOffsets));
+    }
+
+    private KafkaSource<RawRecord> framesSource(String topic, String groupId, OffsetsInitializer stopping) {
         var builder = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)
@@ -49,8 +63,8 @@ public final class KafkaEndpoints {
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("max.partition.fetch.bytes", String.valueOf(KafkaTopics.MAX_MESSAGE_BYTES))
                 .setProperties(properties());
-        if (bounded) {
-            builder.setBounded(OffsetsInitializer.latest());
+        if (stopping != null) {
+            builder.setBounded(stopping);
         }
         return builder.build();
     }

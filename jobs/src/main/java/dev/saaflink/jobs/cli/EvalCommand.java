@@ -2,6 +2,9 @@ package dev.saaflink.jobs.cli;
 
 import dev.saaflink.jobs.eval.EvalRunner;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -11,13 +14,34 @@ import java.util.concurrent.Callable;
 
 /** {@code saa eval}: replay a labelled dataset through the real job and score it. */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        description = {"Publish a labelled dataset with its ground truth to an in-process broker, replay it through "
-                + "the inspection job and write report.json (pixel/image metrics in percent, reference protocol)."})
+        description = {"Replay labelled frames through the inspection job and write report.json (pixel, region and "
+                + "image metrics in percent, reference protocol). The frames come either from a dataset folder, "
+                + "published to an in-process broker, or from a topic recorded with "
+                + "'./saa ingest --with-ground-truth' on any Kafka cluster (--bootstrap-servers and --topic), read "
+                + "up to its end offsets at start."},
+        footer = {"", "Examples:",
+                "  saa eval --dataset ../shared/data/mtd --category mtd --out out/eval-mtd",
+                "  saa eval --bootstrap-servers broker:9092 --topic mtd-recorded --out out/eval-replay"})
 public final class EvalCommand implements Callable<Integer> {
 
-    @Option(names = "--dataset", required = true, paramLabel = "DIR",
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dataset", paramLabel = "DIR",
             description = "Dataset folder: <category-or-type>/images/<name> with <...>/masks/<name>.png.")
     Path dataset;
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--topic", paramLabel = "TOPIC",
+            description = "Recorded frames topic to replay (with --bootstrap-servers) instead of a dataset folder.")
+    String topic;
+
+    @Option(names = "--keep-output-topics",
+            description = "With --topic: keep the two topics the replay writes its events and dead letters to "
+                    + "(named saa-eval-<time>-events/-dead-letters) instead of deleting them.")
+    boolean keepOutputTopics;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where report.json goes.")
     Path out;
@@ -45,11 +69,25 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(dataset)) {
-            throw new IllegalArgumentException("dataset folder not found: " + dataset.toAbsolutePath());
+        boolean fromTopic = topic != null || kafka.given();
+        if (fromTopic == (dataset != null)) {
+            throw new ParameterException(spec.commandLine(),
+                    "give either --dataset DIR or --bootstrap-servers B --topic T (a recorded topic)");
         }
-        new EvalRunner(pipeline.settings(), System.out, maskThreshold)
-                .run(dataset, category, out, limit, pipeline.parallelism(), saveMaps);
+        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold);
+        if (fromTopic) {
+            if (topic == null || category != null || limit != 0) {
+                throw new ParameterException(spec.commandLine(), "a replay takes --bootstrap-servers and --topic, and "
+                        + "replays the whole recording as recorded (no --category or --limit)");
+            }
+            runner.replay(kafka.bootstrapServers(), kafka.clientProperties(), topic, out, pipeline.parallelism(),
+                    saveMaps, keepOutputTopics);
+        } else {
+            if (!Files.isDirectory(dataset)) {
+                throw new ParameterException(spec.commandLine(), "--dataset: no such folder: " + dataset.toAbsolutePath());
+            }
+            runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps);
+        }
         return 0;
     }
 }

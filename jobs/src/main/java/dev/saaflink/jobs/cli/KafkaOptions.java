@@ -10,7 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The Kafka connection options shared by the commands that talk to an external cluster; add it to a command
@@ -19,7 +22,13 @@ import picocli.CommandLine.Option;
  */
 public final class KafkaOptions {
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
+    /** The command this is mixed into, for its usage errors. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    // Not required by picocli: eval takes either a dataset or a topic; the commands that always talk to Kafka
+    // get the same usage error from bootstrapServers().
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
             description = "Kafka bootstrap servers.")
     String bootstrapServers;
 
@@ -31,8 +40,17 @@ public final class KafkaOptions {
             description = "Extra Kafka client setting; repeatable, overrides --kafka-config.")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    /** The bootstrap servers; a usage error when the option was not given. */
     public String bootstrapServers() {
+        if (!given()) {
+            throw new ParameterException(mixee.commandLine(), "Missing required option: '--bootstrap-servers'");
+        }
         return bootstrapServers;
+    }
+
+    /** Whether --bootstrap-servers was given. */
+    public boolean given() {
+        return bootstrapServers != null && !bootstrapServers.isBlank();
     }
 
     /** The extra client settings: the file's first, then the command line's. */

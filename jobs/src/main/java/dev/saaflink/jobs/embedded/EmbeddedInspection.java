@@ -1,8 +1,5 @@
 package dev.saaflink.jobs.embedded;
 
-import dev.saaflink.jobs.InspectionJob;
-import dev.saaflink.jobs.KafkaEndpoints;
-import dev.saaflink.jobs.LocalFlink;
 import dev.saaflink.jobs.cli.Progress;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.FrameFactory;
@@ -12,24 +9,12 @@ import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.schemas.Frame;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
-import java.util.stream.Stream;
 
 /**
  * Runs the real job end to end on this machine: an in-process Kafka broker, the frames published to it, the
@@ -52,7 +37,7 @@ public final class EmbeddedInspection {
         /** Wall time of the Flink job, from submission to its end (after the final checkpoint). */
         public final double jobSeconds;
 
-        Outcome(Map<String, Frame> frames, int recordsPublished, List<AnomalyEvent> events,
+        public Outcome(Map<String, Frame> frames, int recordsPublished, List<AnomalyEvent> events,
                 List<DeadLetter> deadLetters, double jobSeconds) {
             this.frames = frames;
             this.recordsPublished = recordsPublished;
@@ -81,7 +66,7 @@ public final class EmbeddedInspection {
         return this;
     }
 
-    /** Test hook: wraps the event stream before its sink (see {@link InspectionJob#build}). */
+    /** Test hook: wraps the event stream before its sink (see {@link dev.saaflink.jobs.InspectionJob#build}). */
     public EmbeddedInspection beforeEventSink(UnaryOperator<DataStream<AnomalyEvent>> hook) {
         this.beforeEventSink = hook;
         return this;
@@ -116,59 +101,12 @@ public final class EmbeddedInspection {
             }
             publishing.finish();
 
-            KafkaEndpoints endpoints = new KafkaEndpoints(bootstrap, Map.of());
-            InspectionJob job = new InspectionJob(
-                    endpoints.framesSource(FRAMES_TOPIC, "saa-embedded", true),
-                    endpoints.eventsSink(EVENTS_TOPIC, "saa-embedded-events"),
-                    endpoints.deadLetterSink(DEAD_LETTERS_TOPIC, "saa-embedded-dead-letters"),
-                    settings);
-            Path checkpoints = Files.createTempDirectory("saa-checkpoints-");
-            StreamExecutionEnvironment env = LocalFlink.localEnvironment(parallelism, checkpointIntervalMillis, checkpoints);
-            job.build(env, beforeEventSink);
-
-            long start = System.nanoTime();
-            Progress inspecting = new Progress("inspect", "frames", total);
-            try (TopicTail tail = new TopicTail(bootstrap, Map.of(), EVENTS_TOPIC, DEAD_LETTERS_TOPIC)) {
-                JobClient client = env.executeAsync("saa-inspection");
-                CompletableFuture<?> result = client.getJobExecutionResult();
-                while (!result.isDone()) {
-                    inspecting.advance(tail.poll(Duration.ofMillis(500)));
-                    inspecting.maybePrint();
-                }
-                result.get();
-                double jobSeconds = (System.nanoTime() - start) / 1e9;
-                tail.drainToEnd(Duration.ofMinutes(2));
-                inspecting.advance(Math.max(0, tail.records().size() - inspecting.done()));
-                inspecting.finish();
-                return new Outcome(frames, total, decodeAll(tail.values(EVENTS_TOPIC), AnomalyEvent.getDecoder()::decode),
-                        decodeAll(tail.values(DEAD_LETTERS_TOPIC), DeadLetter.getDecoder()::decode), jobSeconds);
-            } finally {
-                deleteRecursively(checkpoints);
-            }
+            TopicInspection.Result result = new TopicInspection(bootstrap, Map.of(), settings)
+                    .parallelism(parallelism)
+                    .checkpointInterval(checkpointIntervalMillis)
+                    .beforeEventSink(beforeEventSink)
+                    .run(FRAMES_TOPIC, null, EVENTS_TOPIC, DEAD_LETTERS_TOPIC, "saa-embedded", total);
+            return new Outcome(frames, total, result.events(), result.deadLetters(), result.jobSeconds());
         }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
-    interface Decoder<T> {
-        T decode(ByteBuffer bytes) throws IOException;
-    }
-
-    static <T> List<T> decodeAll(List<byte[]> values, Decoder<T> decoder) {
-        List<T> out = new ArrayList<>(values.size());
-        for (byte[] v : values) {
-            try {
-                out.add(decoder.decode(ByteBuffer.wrap(v)));
-            } catch (IOException e) {
-                throw new UncheckedIOException("the job wrote a record its own schema cannot read", e);
-            }
-        }
-        return out;
     }
 }

@@ -50,8 +50,11 @@ public final class TopicTail implements AutoCloseable {
         return n;
     }
 
-    /** Reads until every partition reached its current end (the last stable offset under read_committed). */
-    public void drainToEnd(Duration timeout) {
+    /**
+     * Reads until every partition reached its current end (the last stable offset under read_committed) and
+     * returns those end offsets.
+     */
+    public Map<TopicPartition, Long> drainToEnd(Duration timeout) {
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!reached(end)) {
@@ -60,6 +63,7 @@ public final class TopicTail implements AutoCloseable {
             }
             poll(Duration.ofMillis(200));
         }
+        return end;
     }
 
     /** Everything read so far, in arrival order. */

@@ -4,6 +4,8 @@ import dev.saaflink.schemas.AvroBytes;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.saaflink.jobs.embedded.EmbeddedInspection;
+import dev.saaflink.jobs.embedded.TopicInspection;
+import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
@@ -21,6 +23,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -37,6 +41,7 @@ public final class EvalRunner {
 
     /** The reference evaluates maps and masks at this resolution. */
     public static final int EVAL_SIZE = 400;
+    private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
 
     private final PipelineSettings settings;
     private final PrintStream out;
@@ -64,7 +69,56 @@ public final class EvalRunner {
         out.printf("eval: %d frames from %s through the real job (parallelism %d)%n", items.size(), dataset, parallelism);
         EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings).parallelism(parallelism)
                 .run(items, true, List.of());
+        return score(outcome, dataset.toString(), outDir, saveMaps);
+    }
 
+    /**
+     * Replays a topic recorded with {@code ./saa ingest --with-ground-truth} on any Kafka cluster, bounded to its end
+     * offsets at start, and scores it like {@link #run}. The job writes to two topics created for this run (deleted
+     * afterwards unless {@code keepOutputTopics}); the recording itself is only read.
+     */
+    public Map<String, Object> replay(String bootstrapServers, Map<String, String> clientProperties, String topic,
+                                      Path outDir, int parallelism, Path saveMaps, boolean keepOutputTopics)
+            throws Exception {
+        RecordedTopic recording = RecordedTopic.read(bootstrapServers, clientProperties, topic);
+        if (recording.frames().isEmpty()) {
+            throw new IllegalArgumentException("topic '" + topic + "' at " + bootstrapServers + " holds no frames ("
+                    + recording.records() + " records); record one with ./saa ingest --with-ground-truth");
+        }
+        if (recording.duplicateIds() > 0) {
+            throw new IllegalArgumentException("topic '" + topic + "' holds " + recording.duplicateIds()
+                    + " frames whose id repeats an earlier one; scoring needs one record per frame id");
+        }
+        out.printf("eval: replaying %d records (%d frames, %d with a mask) of topic '%s' at %s, up to offsets %s%n",
+                recording.records(), recording.frames().size(), recording.framesWithGroundTruth(), topic,
+                bootstrapServers, recording.endOffsets());
+
+        String runId = "saa-eval-" + RUN_ID_TIME.format(LocalDateTime.now());
+        String eventsTopic = runId + "-events";
+        String deadLettersTopic = runId + "-dead-letters";
+        int partitions = recording.endOffsets().size();
+        KafkaTopics.createIfMissing(bootstrapServers, eventsTopic, partitions, (short) -1, clientProperties);
+        KafkaTopics.createIfMissing(bootstrapServers, deadLettersTopic, 1, (short) -1, clientProperties);
+        try {
+            TopicInspection.Result result = new TopicInspection(bootstrapServers, clientProperties, settings)
+                    .parallelism(parallelism)
+                    .run(topic, recording.endOffsets(), eventsTopic, deadLettersTopic, runId, recording.records());
+            EmbeddedInspection.Outcome outcome = new EmbeddedInspection.Outcome(recording.frames(), recording.records(),
+                    result.events(), result.deadLetters(), result.jobSeconds());
+            return score(outcome, "kafka://" + bootstrapServers + "/" + topic, outDir, saveMaps);
+        } finally {
+            if (keepOutputTopics) {
+                out.printf("eval: kept output topics %s and %s%n", eventsTopic, deadLettersTopic);
+            } else if (!KafkaTopics.deleteIfExists(bootstrapServers, List.of(eventsTopic, deadLettersTopic),
+                    clientProperties)) {
+                out.printf("eval: could not delete output topics %s and %s; delete them by hand%n", eventsTopic,
+                        deadLettersTopic);
+            }
+        }
+    }
+
+    private Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps)
+            throws IOException {
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
         Map<String, CategoryMetrics> perSubset = new TreeMap<>();
         List<float[]> maps = new ArrayList<>();
@@ -99,7 +153,7 @@ public final class EvalRunner {
         }
 
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("dataset", dataset.toString());
+        report.put("dataset", source);
         report.put("frames", outcome.recordsPublished);
         report.put("events", outcome.events.size());
         report.put("deadLetters", outcome.deadLetters.size());

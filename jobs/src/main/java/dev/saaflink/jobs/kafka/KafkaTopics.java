@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.kafka;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +67,24 @@ public final class KafkaTopics {
         }
         awaitLeaders(admin, name);
         return true;
+    }
+
+    /** Deletes the topics that exist among {@code names}; returns false (and leaves them) when the cluster refuses. */
+    public static boolean deleteIfExists(String bootstrapServers, Collection<String> names,
+                                         Map<String, String> clientProperties) {
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            List<String> present = names.stream().filter(existing::contains).toList();
+            if (!present.isEmpty()) {
+                admin.deleteTopics(present).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
