@@ -86,13 +86,14 @@ public final class HtmlReport {
             new String[] {"time", "Written"});
 
     /** Keys shown elsewhere on the page, so that provenance lists only the unknown rest. */
-    private static final Set<String> PLACED = new LinkedHashSet<>();
+    private static final Set<String> PLACED = placedKeys();
 
-    static {
+    private static Set<String> placedKeys() {
+        Set<String> keys = new LinkedHashSet<>(List.of("perCategory", "perSubset", "stageMsMean", "latencyDefinition"));
         for (List<String[]> rows : List.of(METRICS, THROUGHPUT, PROVENANCE)) {
-            rows.forEach(r -> PLACED.add(r[0]));
+            rows.forEach(r -> keys.add(r[0]));
         }
-        PLACED.addAll(List.of("perCategory", "perSubset", "stageMsMean", "latencyDefinition"));
+        return Set.copyOf(keys);
     }
 
     private static final String CSS = """
