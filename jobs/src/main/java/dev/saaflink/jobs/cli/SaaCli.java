@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
                 InspectCommand.class,
                 EvalCommand.class,
                 ScoreCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class SaaCli implements Runnable {

@@ -215,7 +215,7 @@ public final class EvalRunner {
     }
 
     /** Up to {@code limit} items taken round-robin over the subsets, so a small run still sees every defect type. */
-    static List<DatasetItem> stratifiedLimit(List<DatasetItem> items, int limit) {
+    public static List<DatasetItem> stratifiedLimit(List<DatasetItem> items, int limit) {
         if (limit <= 0 || items.size() <= limit) {
             return items;
         }
@@ -252,7 +252,7 @@ public final class EvalRunner {
                 EVAL_SIZE, EVAL_SIZE);
     }
 
-    static double percentile(List<Double> values, double p) {
+    public static double percentile(List<Double> values, double p) {
         if (values.isEmpty()) {
             return Double.NaN;
         }

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.flink;
 
+import ai.onnxruntime.OrtException;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.MiniSam;
@@ -28,6 +29,12 @@ public final class SamEncoderFunction extends ModelStageFunction {
 
     @Override
     protected void process(FrameInProgress frame) throws Exception {
+        encode(frame, encoder, settings);
+    }
+
+    /** The stage's work on one frame, also run by the benchmark's bare model loop. */
+    public static void encode(FrameInProgress frame, SamEncoder encoder, PipelineSettings settings)
+            throws OrtException {
         long t0 = System.nanoTime();
         frame.embedding = encoder.encode(frame.frame.image, settings.inspection.getAlgorithm().isSamBgrQuirk());
         frame.recordStage("samEncoder", t0);
@@ -40,7 +47,8 @@ public final class SamEncoderFunction extends ModelStageFunction {
         }
     }
 
-    static SessionSettings sessionSettings(PipelineSettings settings) {
+    /** ONNX Runtime settings of the model stages. */
+    public static SessionSettings sessionSettings(PipelineSettings settings) {
         return SessionSettings.cpu(settings.ortIntraOpThreads);
     }
 }

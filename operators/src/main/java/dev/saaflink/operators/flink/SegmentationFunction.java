@@ -1,5 +1,6 @@
 package dev.saaflink.operators.flink;
 
+import ai.onnxruntime.OrtException;
 import dev.saaflink.models.sam.SamDecoder;
 import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamModelFiles;
@@ -34,6 +35,12 @@ public final class SegmentationFunction extends ModelStageFunction {
 
     @Override
     protected void process(FrameInProgress frame) throws Exception {
+        segment(frame, settings, segmentation, decoder);
+    }
+
+    /** The stage's work on one frame, also run by the benchmark's bare model loop. */
+    public static void segment(FrameInProgress frame, PipelineSettings settings, SegmentationStage segmentation,
+                               SamDecoder decoder) throws OrtException {
         SaaParameters algorithm = settings.inspection.getAlgorithm();
         CategoryConfig category = settings.inspection.resolve(frame.frame.category).config();
 

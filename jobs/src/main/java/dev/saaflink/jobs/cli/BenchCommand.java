@@ -1,0 +1,59 @@
+package dev.saaflink.jobs.cli;
+
+import dev.saaflink.jobs.bench.BenchRunner;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code saa bench}: the job's throughput against the bare models' on the same frames, and its latency. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure what the job around the models costs: the same frames through the bare model loop "
+                + "and through the whole job (in-process Kafka + local Flink), side by side in one run; then the job "
+                + "at half its throughput for capture-to-event latency. Prints bench.json and writes it to --out.",
+                "efficiency = endToEndFps / modelOnlyFps (target: >= 0.90)."},
+        footer = {"", "Example:", "  saa bench --dataset ../shared/data/mtd --category mtd --frames 24 --out out/bench"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--dataset", required = true, paramLabel = "DIR",
+            description = "Dataset folder (as for eval); frames are taken round-robin over its sub-folders.")
+    Path dataset;
+
+    @Option(names = "--category", paramLabel = "C", description = "Category for every frame (e.g. mtd).")
+    String category;
+
+    @Option(names = "--frames", paramLabel = "N", defaultValue = "24",
+            description = "Frames per run, at least 4 (default: ${DEFAULT-VALUE}).")
+    int frames;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where bench.json goes.")
+    Path out;
+
+    @Mixin
+    PipelineOptions pipeline;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(dataset)) {
+            throw new ParameterException(spec.commandLine(), "--dataset: no such folder: " + dataset.toAbsolutePath());
+        }
+        if (frames < 4) {
+            throw new ParameterException(spec.commandLine(), "--frames must be 4 or more, got " + frames);
+        }
+        if (pipeline.parallelism() != 1) {
+            throw new ParameterException(spec.commandLine(), "bench compares one job subtask with one bare loop; "
+                    + "--parallelism must be 1");
+        }
+        new BenchRunner(pipeline.settings(), System.out).run(dataset, category, frames, out);
+        return 0;
+    }
+}
