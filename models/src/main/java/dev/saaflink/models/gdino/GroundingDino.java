@@ -185,6 +185,20 @@ public final class GroundingDino implements AutoCloseable {
         return files;
     }
 
+    /**
+     * Role to model id ({@code groundingDino}, plus {@code groundingDinoBackbone} for a split export) from the
+     * manifests alone, without opening anything: for provenance where the model is not loaded (the job client).
+     */
+    public static Map<String, String> modelIds(Path manifestFile) throws IOException {
+        ModelManifest m = ModelManifest.fromFile(manifestFile);
+        Map<String, String> ids = new LinkedHashMap<>();
+        ids.put("groundingDino", m.modelId());
+        if (layoutOf(m) == Layout.SPLIT) {
+            ids.put("groundingDinoBackbone", ModelManifest.fromFile(backboneManifestFile(m, manifestFile)).modelId());
+        }
+        return ids;
+    }
+
     static Layout layoutOf(ModelManifest m) {
         String v = m.property("layout").orElse("single").toLowerCase(Locale.ROOT);
         return switch (v) {

@@ -22,18 +22,25 @@ public final class InspectionConfig implements Serializable {
     private final SaaParameters algorithm;
     private final StandInConfig standIn;
     private final Map<String, CategoryConfig> categories;
+    private final RegionGeneratorConfig regionGenerator;
+
+    /** As the full constructor, with the saliency stand-in as region generator. */
+    public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
+                            Map<String, CategoryConfig> categories) {
+        this(version, algorithm, standIn, categories, RegionGeneratorConfig.standIn());
+    }
 
     /**
      * @param categories keyed by category name; each value's name must equal its key
      * @throws InvalidConfigException if "default" is missing or a key and name disagree
      */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
-                            Map<String, CategoryConfig> categories) {
+                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator) {
         if (version == null || version.isBlank()) {
             throw new InvalidConfigException("version: must not be empty");
         }
-        if (algorithm == null || standIn == null || categories == null) {
-            throw new InvalidConfigException("algorithm, standIn and categories must not be null");
+        if (algorithm == null || standIn == null || categories == null || regionGenerator == null) {
+            throw new InvalidConfigException("algorithm, standIn, categories and regionGenerator must not be null");
         }
         if (!categories.containsKey(DEFAULT_CATEGORY)) {
             throw new InvalidConfigException("categories: a '" + DEFAULT_CATEGORY
@@ -49,6 +56,7 @@ public final class InspectionConfig implements Serializable {
         this.algorithm = algorithm;
         this.standIn = standIn;
         this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(categories));
+        this.regionGenerator = regionGenerator;
     }
 
     /**
@@ -74,6 +82,11 @@ public final class InspectionConfig implements Serializable {
         return standIn;
     }
 
+    /** Which generator proposes the regions (stand-in unless a GroundingDINO model is configured). */
+    public RegionGeneratorConfig getRegionGenerator() {
+        return regionGenerator;
+    }
+
     /** All categories in file order, including default; unmodifiable. */
     public Map<String, CategoryConfig> getCategories() {
         return categories;
@@ -86,6 +99,6 @@ public final class InspectionConfig implements Serializable {
     @Override
     public String toString() {
         return "InspectionConfig{version=" + version + ", algorithm=" + algorithm + ", standIn=" + standIn
-                + ", categories=" + categories.keySet() + "}";
+                + ", regionGenerator=" + regionGenerator + ", categories=" + categories.keySet() + "}";
     }
 }

@@ -42,7 +42,9 @@ public final class InspectionConfigLoader {
      */
     public static final List<String> BUNDLED_NAMES = List.of("mvtec", "visa", "ksdd2", "mtd");
 
-    private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "categories");
+    private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "regionGenerator",
+            "categories");
+    private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyMode", "rescoreGamma",
             "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
     private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
@@ -52,8 +54,10 @@ public final class InspectionConfigLoader {
 
     private InspectionConfigLoader() {}
 
+    /** Reads a config file; relative model paths in it are resolved against the file's folder. */
     public static InspectionConfig load(Path yaml) throws IOException {
-        return parse(Files.readString(yaml, StandardCharsets.UTF_8), yaml.toString());
+        Path dir = yaml.toAbsolutePath().getParent();
+        return parse(Files.readString(yaml, StandardCharsets.UTF_8), yaml.toString(), dir);
     }
 
     /** Reads the stream fully (it is not closed). */
@@ -128,8 +132,16 @@ public final class InspectionConfigLoader {
                 + ", and not a bundled config name either; bundled: " + BUNDLED_NAMES);
     }
 
-    /** Parses YAML text; {@code sourceName} only labels error messages. */
+    /**
+     * Parses YAML text; {@code sourceName} only labels error messages. Relative model paths are resolved against the
+     * working directory.
+     */
     public static InspectionConfig parse(String yamlText, String sourceName) {
+        return parse(yamlText, sourceName, Path.of("").toAbsolutePath());
+    }
+
+    /** As {@link #parse(String, String)}, resolving relative model paths against {@code baseDir}. */
+    public static InspectionConfig parse(String yamlText, String sourceName, Path baseDir) {
         Object root;
         try {
             root = newYaml().load(yamlText);
@@ -137,7 +149,7 @@ public final class InspectionConfigLoader {
             throw new InvalidConfigException(sourceName + ": not valid YAML: " + e.getMessage(), e);
         }
         try {
-            return toConfig(root);
+            return toConfig(root, baseDir);
         } catch (InvalidConfigException e) {
             throw new InvalidConfigException(sourceName + ": " + e.getMessage(), e);
         }
@@ -153,7 +165,7 @@ public final class InspectionConfigLoader {
 
     // ---------------------------------------------------------------- mapping
 
-    private static InspectionConfig toConfig(Object root) {
+    private static InspectionConfig toConfig(Object root, Path baseDir) {
         if (root == null) {
             throw new InvalidConfigException("the document is empty");
         }
@@ -163,13 +175,46 @@ public final class InspectionConfigLoader {
 
         SaaParameters algorithm = top.has("algorithm") ? toAlgorithm(top.child("algorithm")) : SaaParameters.asCoded();
         StandInConfig standIn = top.has("standIn") ? toStandIn(top.child("standIn")) : StandInConfig.defaults();
+        RegionGeneratorConfig generator = top.has("regionGenerator")
+                ? toRegionGenerator(top.child("regionGenerator"), baseDir) : RegionGeneratorConfig.standIn();
 
         Node cats = top.child("categories");
         Map<String, CategoryConfig> categories = new LinkedHashMap<>();
         for (String name : cats.keys()) {
             categories.put(name, toCategory(name, cats.child(name)));
         }
-        return new InspectionConfig(version, algorithm, standIn, categories);
+        return new InspectionConfig(version, algorithm, standIn, categories, generator);
+    }
+
+    private static RegionGeneratorConfig toRegionGenerator(Node n, Path baseDir) {
+        n.onlyKeys(REGION_GENERATOR_KEYS);
+        RegionGeneratorConfig.Type type = RegionGeneratorConfig.Type.STAND_IN;
+        if (n.has("type")) {
+            String name = n.text("type");
+            type = RegionGeneratorConfig.Type.parse(name);
+            if (type == null) {
+                throw n.error("type", "must be '" + RegionGeneratorConfig.Type.STAND_IN.yamlName() + "' or '"
+                        + RegionGeneratorConfig.Type.GROUNDING_DINO.yamlName() + "', got '" + name + "'");
+            }
+        }
+        if (type == RegionGeneratorConfig.Type.STAND_IN) {
+            if (n.has("model")) {
+                throw n.error("model", "only applies to type " + RegionGeneratorConfig.Type.GROUNDING_DINO.yamlName()
+                        + "; the stand-in uses no model");
+            }
+            return RegionGeneratorConfig.standIn();
+        }
+        String model = n.text("model");
+        if (model.isBlank()) {
+            throw n.error("model", "must not be empty");
+        }
+        Path p;
+        try {
+            p = Path.of(model);
+        } catch (InvalidPathException e) {
+            throw n.error("model", "not a valid path: '" + model + "'");
+        }
+        return RegionGeneratorConfig.groundingDino(p.isAbsolute() ? p : baseDir.resolve(p));
     }
 
     private static SaaParameters toAlgorithm(Node n) {
