@@ -59,6 +59,12 @@ public final class EvalCommand implements Callable<Integer> {
                     + "anti-aliased masks; use 0 for masks that hold class indices).")
     int maskThreshold;
 
+    @Option(names = "--labels", paramLabel = "masks|folders", defaultValue = "masks",
+            description = "Ground truth: 'masks' (pixel masks, every metric; default) or 'folders' (image labels from "
+                    + "folder names: good, free, ok and normal are defect-free, any other folder a defect type; image "
+                    + "metrics only, e.g. for MVTec test folders without masks).")
+    EvalRunner.Labels labels;
+
     @Option(names = "--save-maps", paramLabel = "DIR",
             description = "Also write every frame's 400x400 map as a 16-bit PNG under DIR, in the dataset's folder "
                     + "layout, for './saa score'.")
@@ -74,7 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "give either --dataset DIR or --bootstrap-servers B --topic T (a recorded topic)");
         }
-        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold);
+        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold, labels);
         if (fromTopic) {
             if (topic == null || category != null || limit != 0) {
                 throw new ParameterException(spec.commandLine(), "a replay takes --bootstrap-servers and --topic, and "

@@ -29,8 +29,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * {@code ./saa eval}: replays a labelled dataset through the real job (in-process broker, MiniCluster) and scores
@@ -43,15 +46,32 @@ public final class EvalRunner {
     public static final int EVAL_SIZE = 400;
     private static final DateTimeFormatter RUN_ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS");
 
+    /** Where a frame's ground truth comes from. */
+    public enum Labels {
+        /** Pixel masks: every metric (MTD, MVTec with masks). */
+        MASKS,
+        /** The image's folder name: image metrics only (a folder in {@link #NORMAL_FOLDERS} is defect-free). */
+        FOLDERS
+    }
+
+    /** Folder names of defect-free images in the datasets this project evaluates (MVTec: good, MTD: free). */
+    public static final Set<String> NORMAL_FOLDERS = Set.of("good", "free", "ok", "normal");
+
     private final PipelineSettings settings;
     private final PrintStream out;
     private final int maskThreshold;
+    private final Labels labels;
 
     /** @param maskThreshold a ground-truth pixel is a defect when its value is above this (127 for MTD's anti-aliased masks) */
     public EvalRunner(PipelineSettings settings, PrintStream out, int maskThreshold) {
+        this(settings, out, maskThreshold, Labels.MASKS);
+    }
+
+    public EvalRunner(PipelineSettings settings, PrintStream out, int maskThreshold, Labels labels) {
         this.settings = settings;
         this.out = out;
         this.maskThreshold = maskThreshold;
+        this.labels = labels;
         settings.anomalyMapSize = EVAL_SIZE;
         settings.anomalyMapBits = 16;
     }
@@ -121,22 +141,27 @@ public final class EvalRunner {
             throws IOException {
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
         Map<String, CategoryMetrics> perSubset = new TreeMap<>();
-        List<float[]> maps = new ArrayList<>();
-        List<boolean[]> masks = new ArrayList<>();
+        List<Scored> scored = new ArrayList<>();
         List<Double> latencies = new ArrayList<>();
         Map<String, Double> stageTotals = new LinkedHashMap<>();
+        double heatScale = 0;
+        for (AnomalyEvent e : outcome.events) {
+            heatScale = Math.max(heatScale, e.getAnomalyMap() == null ? 0 : e.getAnomalyMap().getMaxValue());
+        }
+        WorstCases worst = new WorstCases(WorstCases.DEFAULT_PER_SIDE, heatScale > 0 ? heatScale : 1);
         for (AnomalyEvent e : outcome.events) {
             Frame frame = outcome.frames.get(e.getFrameId());
             if (frame == null) {
                 throw new IllegalStateException("event for a frame that was never published: " + e.getFrameId());
             }
-            float[] map = mapAtEvalSize(e.getAnomalyMap());
-            boolean[] gt = groundTruth(frame);
-            perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()).add(map, gt);
             String subset = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
-            perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()).add(map, gt);
-            maps.add(map);
-            masks.add(gt);
+            Scored s = new Scored(mapAtEvalSize(e.getAnomalyMap()), labels == Labels.MASKS ? groundTruth(frame) : null,
+                    labels == Labels.FOLDERS && !NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT)));
+            s.addTo(perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()));
+            s.addTo(perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()));
+            scored.add(s);
+            worst.offer(e.getFrameId(), subset, AvroBytes.toArray(frame.getImage()), s.map,
+                    s.mask != null ? s.mask : new boolean[EVAL_SIZE * EVAL_SIZE], EVAL_SIZE, s.defect());
             latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
             e.getStageLatencyMs().forEach((stage, ms) -> stageTotals.merge(stage, ms, Double::sum));
         }
@@ -144,9 +169,7 @@ public final class EvalRunner {
         // With one category the pooled figures are that category's: don't sweep the region metrics twice.
         CategoryMetrics all = perCategory.size() == 1 ? perCategory.values().iterator().next() : new CategoryMetrics();
         if (perCategory.size() != 1) {
-            for (int i = 0; i < maps.size(); i++) {
-                all.add(maps.get(i), masks.get(i));
-            }
+            scored.forEach(s -> s.addTo(all));
         }
         if (saveMaps != null) {
             saveMaps(outcome, saveMaps);
@@ -172,8 +195,13 @@ public final class EvalRunner {
         Map<String, Object> subsets = new LinkedHashMap<>();
         perSubset.forEach((k, v) -> subsets.put(k, MetricsJson.of(v)));
         report.put("perSubset", subsets);
-        report.put("protocol", "maps bilinear and masks nearest to 400x400, defect pixel = mask > " + maskThreshold
-                + ", all images of a category pooled, image score = max of the map, percent");
+        report.put("labels", labels.name().toLowerCase(Locale.ROOT));
+        report.put("protocol", labels == Labels.MASKS
+                ? "maps bilinear and masks nearest to 400x400, defect pixel = mask > " + maskThreshold
+                        + ", all images of a category pooled, image score = max of the map, percent"
+                : "image labels from folder names (normal: " + String.join(", ", new TreeSet<>(NORMAL_FOLDERS))
+                        + "; every other folder a defect type), no pixel ground truth so no pixel or region metrics; "
+                        + "maps bilinear to 400x400, image score = max of the map, percent");
         report.put("regionSource", outcome.events.isEmpty() ? null : outcome.events.get(0).getRegionSource().name());
         report.put("modelIds", outcome.events.isEmpty() ? Map.of() : outcome.events.get(0).getModelIds());
         report.put("configVersion", settings.inspection.getVersion());
@@ -185,11 +213,15 @@ public final class EvalRunner {
         Files.createDirectories(outDir);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(outDir.resolve("report.json").toFile(), report);
+        HtmlReport.write(outDir.resolve("report.html"), report, HtmlReport.Curves.of(all, HtmlReport.CURVE_POINTS),
+                worst);
         EvaluationSummary total = all.summary();
-        out.printf("frames=%d events=%d deadLetters=%d pixelMaxF1=%.2f pixelAuroc=%.2f imageAuroc=%.2f fps=%.3f -> %s%n",
+        out.printf(Locale.ROOT, "frames=%d events=%d deadLetters=%d pixelMaxF1=%.2f pixelAuroc=%.2f imageAuroc=%.2f "
+                        + "imageMaxF1=%.2f fps=%.3f -> %s%n",
                 outcome.recordsPublished, outcome.events.size(), outcome.deadLetters.size(), total.pixelMaxF1(),
-                total.pixelAuroc(), total.imageAuroc(), outcome.events.size() / outcome.jobSeconds,
+                total.pixelAuroc(), total.imageAuroc(), total.imageMaxF1(), outcome.events.size() / outcome.jobSeconds,
                 outDir.resolve("report.json"));
+        out.printf("report: %s%n", outDir.resolve("report.html"));
         return report;
     }
 
@@ -212,6 +244,29 @@ public final class EvalRunner {
             MapFiles.writePng16(file, mapAtEvalSize(e.getAnomalyMap()), EVAL_SIZE, EVAL_SIZE, scale);
         }
         out.printf("maps: %d 16-bit PNGs in %s (value/65535 * %.6f = raw score)%n", outcome.events.size(), dir, scale);
+    }
+
+    /** One evaluated frame: its map and either its mask or, without masks, its folder's label. */
+    private record Scored(float[] map, boolean[] mask, boolean folderDefect) {
+        void addTo(CategoryMetrics metrics) {
+            if (mask != null) {
+                metrics.add(map, mask);
+            } else {
+                metrics.addImageLabel(map, folderDefect);
+            }
+        }
+
+        boolean defect() {
+            if (mask == null) {
+                return folderDefect;
+            }
+            for (boolean m : mask) {
+                if (m) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** Up to {@code limit} items taken round-robin over the subsets, so a small run still sees every defect type. */

@@ -70,19 +70,28 @@ public final class WorstCases {
      * @param mask       {@code side x side} ground truth
      */
     public void offer(String frameId, String subset, byte[] imageBytes, float[] map, boolean[] mask, int side) {
-        if (map.length != side * side || mask.length != side * side) {
-            throw new IllegalArgumentException("map and mask of " + frameId + " must be " + side + "x" + side);
-        }
-        float score = Float.NEGATIVE_INFINITY;
-        for (float v : map) {
-            score = Math.max(score, v);
-        }
         boolean defect = false;
         for (boolean m : mask) {
             if (m) {
                 defect = true;
                 break;
             }
+        }
+        offer(frameId, subset, imageBytes, map, mask, side, defect);
+    }
+
+    /**
+     * As above with the frame's label given, for data labelled per image (folder names) rather than by masks; the
+     * mask is then only drawn (all background when there is none).
+     */
+    public void offer(String frameId, String subset, byte[] imageBytes, float[] map, boolean[] mask, int side,
+                      boolean defect) {
+        if (map.length != side * side || mask.length != side * side) {
+            throw new IllegalArgumentException("map and mask of " + frameId + " must be " + side + "x" + side);
+        }
+        float score = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            score = Math.max(score, v);
         }
         Candidate c = new Candidate(frameId, subset, score, defect, imageBytes, map, mask, side);
         PriorityQueue<Candidate> queue = defect ? falseNegatives : falsePositives;

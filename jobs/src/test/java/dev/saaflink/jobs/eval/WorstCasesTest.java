@@ -72,6 +72,19 @@ class WorstCasesTest {
     }
 
     @Test
+    void aGivenImageLabelDecidesTheSideWithoutAMask() throws Exception {
+        byte[] png = greyPng();
+        WorstCases worst = new WorstCases(2, 1.0);
+        // folder-labelled frames: no mask at all, the label says which side they belong to
+        worst.offer("broken-low", "broken_large", png, flatMap(0.1f), mask(false), SIDE, true);
+        worst.offer("broken-high", "broken_large", png, flatMap(0.9f), mask(false), SIDE, true);
+        worst.offer("good-high", "good", png, flatMap(0.7f), mask(false), SIDE, false);
+        assertThat(ids(worst.falseNegatives())).containsExactly("broken-low", "broken-high");
+        assertThat(ids(worst.falsePositives())).containsExactly("good-high");
+        assertThat(worst.falseNegatives().get(0).defect()).isTrue();
+    }
+
+    @Test
     void tiesAreBrokenByFrameIdWhateverTheArrivalOrder() throws Exception {
         byte[] png = greyPng();
         WorstCases ab = new WorstCases(1, 1.0);

@@ -24,6 +24,9 @@ public final class CategoryMetrics {
     private final ScoreLabelAccumulator images = new ScoreLabelAccumulator();
     private final RegionMetrics regions = new RegionMetrics();
     private long anomalousImages;
+    /** Images added with pixel ground truth, and images added with an image label only; a category takes one kind. */
+    private long imagesWithMasks;
+    private long imagesWithLabelsOnly;
     /** Last summary, dropped on every add: the region sweep is too slow to repeat for nothing. */
     private EvaluationSummary cached;
 
@@ -99,19 +102,44 @@ public final class CategoryMetrics {
             throw new IllegalArgumentException(
                     "map and mask must be non-empty and equally long: " + map.length + " vs " + mask.length);
         }
-        regions.add(map, mask, width);
-        cached = null;
-        pixels.add(map, mask);
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : map) {
-            max = Math.max(max, v);
+        if (imagesWithLabelsOnly > 0) {
+            throw new IllegalStateException("this category was given image labels only; pixel metrics over part of "
+                    + "its images would mislead");
         }
+        regions.add(map, mask, width);
+        pixels.add(map, mask);
         boolean anomalous = false;
         for (boolean m : mask) {
             if (m) {
                 anomalous = true;
                 break;
             }
+        }
+        addImage(map, anomalous);
+        imagesWithMasks++;
+    }
+
+    /**
+     * Adds an image that has an image-level label but no pixel ground truth (e.g. MVTec folders without masks): it
+     * counts in the image metrics only, and the pixel and region metrics stay NaN. A category takes images of one
+     * kind only.
+     */
+    public void addImageLabel(float[] map, boolean anomalous) {
+        if (map.length == 0) {
+            throw new IllegalArgumentException("empty map");
+        }
+        if (imagesWithMasks > 0) {
+            throw new IllegalStateException("this category has pixel ground truth; add every image with its mask");
+        }
+        addImage(map, anomalous);
+        imagesWithLabelsOnly++;
+    }
+
+    private void addImage(float[] map, boolean anomalous) {
+        cached = null;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            max = Math.max(max, v);
         }
         images.add(max, anomalous);
         if (anomalous) {

@@ -1,6 +1,7 @@
 package dev.saaflink.operators.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,43 @@ class CategoryMetricsTest {
         assertThat(s.anomalousImages()).isEqualTo(2);
         assertThat(s.pixels()).isEqualTo(12);
         assertThat(s.anomalousPixels()).isEqualTo(2);
+    }
+
+    @Test
+    void imageLabelsWithoutMasksGiveImageMetricsOnly() {
+        // Image scores (map maxima): defects 0.8 and 0.4, normals 0.5 and 0.1. Of the 4 defect/normal pairs, 3 are
+        // ordered right (0.8>0.5, 0.8>0.1, 0.4>0.1) and one wrong (0.4<0.5): AUROC 75. Max-F1: threshold 0.8 gives
+        // P=1, R=1/2, F1=2/3; 0.5 gives P=1/2, R=1/2; 0.4 gives P=2/3, R=1, F1=0.8 (the best); 0.1 gives P=1/2,
+        // R=1, F1=2/3. AP = 1/2*1 + 0 + 1/2*2/3 = 5/6.
+        CategoryMetrics metrics = new CategoryMetrics();
+        metrics.addImageLabel(new float[] {0.2f, 0.8f}, true);
+        metrics.addImageLabel(new float[] {0.5f, 0.0f}, false);
+        metrics.addImageLabel(new float[] {0.4f, 0.4f}, true);
+        metrics.addImageLabel(new float[] {0.1f, 0.1f}, false);
+        EvaluationSummary m = metrics.summary();
+        assertThat(m.imageAuroc()).isCloseTo(75.0, within(1e-9));
+        assertThat(m.imageMaxF1()).isCloseTo(80.0, within(1e-9));
+        assertThat(m.imageAp()).isCloseTo(500.0 / 6, within(1e-9));
+        assertThat(metrics.imageThresholdAtMaxF1()).isCloseTo(0.4, within(1e-6));
+        assertThat(m.images()).isEqualTo(4);
+        assertThat(m.anomalousImages()).isEqualTo(2);
+        assertThat(m.pixels()).isZero();
+        assertThat(m.pixelMaxF1()).isNaN();
+        assertThat(m.pixelAuroc()).isNaN();
+        assertThat(m.aupro()).isNaN();
+        assertThat(m.regionMaxF1()).isNaN();
+    }
+
+    @Test
+    void aCategoryTakesMasksOrImageLabelsNotBoth() {
+        CategoryMetrics labelled = new CategoryMetrics();
+        labelled.addImageLabel(new float[] {0.1f}, false);
+        assertThatThrownBy(() -> labelled.add(new float[] {0.2f}, new boolean[] {true}))
+                .isInstanceOf(IllegalStateException.class);
+        CategoryMetrics masked = new CategoryMetrics();
+        masked.add(new float[] {0.2f}, new boolean[] {true});
+        assertThatThrownBy(() -> masked.addImageLabel(new float[] {0.1f}, false))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
