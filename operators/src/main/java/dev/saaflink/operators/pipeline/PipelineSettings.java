@@ -2,6 +2,7 @@ package dev.saaflink.operators.pipeline;
 
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.DecodeLimits;
+import dev.saaflink.operators.saa.SaliencyBackend;
 
 import java.io.Serializable;
 
@@ -24,6 +25,11 @@ public final class PipelineSettings implements Serializable {
     public int modelWorkerThreads = 1;
     /** ONNX Runtime intra-op threads per session; 0 = half the cores. */
     public int ortIntraOpThreads = 0;
+    /**
+     * What computes the kNN saliency: the ONNX graph (default; faster on CPU at 64x64 positions and able to use a
+     * GPU through the session settings) or plain Java. Same values within float rounding.
+     */
+    public SaliencyBackend saliencyBackend = SaliencyBackend.DEFAULT;
     /** Side of the square anomaly map attached to events (0 = none); the reference evaluates at 400. */
     public int anomalyMapSize = 256;
     /** Bit depth of the attached map PNG: 8 for monitoring, 16 for evaluation. */
@@ -45,6 +51,7 @@ public final class PipelineSettings implements Serializable {
         require(modelRetries >= 0, "modelRetries must be >= 0, got " + modelRetries);
         require(modelWorkerThreads >= 1, "modelWorkerThreads must be >= 1, got " + modelWorkerThreads);
         require(ortIntraOpThreads >= 0, "ortIntraOpThreads must be >= 0, got " + ortIntraOpThreads);
+        require(saliencyBackend != null, "saliencyBackend must be java or onnx, got null");
         require(anomalyMapSize >= 0 && anomalyMapSize <= 4096, "anomalyMapSize must be in [0, 4096], got " + anomalyMapSize);
         require(anomalyMapBits == 8 || anomalyMapBits == 16, "anomalyMapBits must be 8 or 16, got " + anomalyMapBits);
         return this;

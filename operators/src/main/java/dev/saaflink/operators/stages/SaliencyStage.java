@@ -1,6 +1,8 @@
 package dev.saaflink.operators.stages;
 
+import ai.onnxruntime.OrtException;
 import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.operators.saa.SaliencyComputer;
 import dev.saaflink.operators.saa.SelfSimilaritySaliency;
 
 /**
@@ -12,12 +14,25 @@ public final class SaliencyStage {
 
     private SaliencyStage() {}
 
-    /** Saliency at the original image resolution, row-major, raw distances (reference section 9.2 semantics). */
+    /**
+     * Saliency at the original image resolution, row-major, raw distances (reference section 9.2 semantics),
+     * computed in plain Java on the calling thread.
+     */
     public static float[] saliencyAtImage(SamEmbedding emb, int neighbours, SelfSimilaritySaliency.Neighbours mode) {
         int validW = emb.validGridW();
         int validH = emb.validGridH();
         float[] cells = SelfSimilaritySaliency.crop(emb.data, emb.channels, emb.gridH, emb.gridW, validH, validW);
         float[] grid = SelfSimilaritySaliency.compute(cells, emb.channels, validH, validW, neighbours, mode);
+        return gridToImage(grid, validW, validH, emb);
+    }
+
+    /** The same, with the kNN part done by {@code computer} (e.g. the ONNX graph, possibly on a GPU). */
+    public static float[] saliencyAtImage(SamEmbedding emb, int neighbours, SelfSimilaritySaliency.Neighbours mode,
+                                          SaliencyComputer computer) throws OrtException {
+        int validW = emb.validGridW();
+        int validH = emb.validGridH();
+        float[] cells = SelfSimilaritySaliency.crop(emb.data, emb.channels, emb.gridH, emb.gridW, validH, validW);
+        float[] grid = computer.compute(cells, emb.channels, validH, validW, neighbours, mode);
         return gridToImage(grid, validW, validH, emb);
     }
 

@@ -1,0 +1,92 @@
+package dev.saaflink.models.saliency;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.saaflink.models.onnx.OrtOptions;
+import dev.saaflink.models.runtime.OrtSessions;
+import dev.saaflink.models.runtime.SessionSettings;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.Map;
+
+/**
+ * Runs {@link KnnSaliencyGraph} for one mode in an ONNX Runtime session built from the graph's bytes. The graph has
+ * no weights, so each holder keeps its own session; {@link #compute} may be called from several threads.
+ */
+public final class OnnxKnnSaliency implements AutoCloseable {
+
+    private final KnnSaliencyGraph.Mode mode;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+
+    private OnnxKnnSaliency(KnnSaliencyGraph.Mode mode, OrtSession.SessionOptions options, OrtSession session) {
+        this.mode = mode;
+        this.options = options;
+        this.session = session;
+    }
+
+    /** A session for this mode with these settings (threads, execution provider). */
+    public static OnnxKnnSaliency open(KnnSaliencyGraph.Mode mode, SessionSettings settings) throws OrtException {
+        OrtSession.SessionOptions opts = OrtOptions.of(settings);
+        try {
+            return new OnnxKnnSaliency(mode, opts, OrtSessions.environment().createSession(KnnSaliencyGraph.build(mode),
+                    opts));
+        } catch (OrtException | RuntimeException e) {
+            opts.close();
+            throw e;
+        }
+    }
+
+    public KnnSaliencyGraph.Mode mode() {
+        return mode;
+    }
+
+    /**
+     * Saliency of every position.
+     *
+     * @param chw features, channel-major ({@code chw[c * positions + p]}), not necessarily normalised
+     * @param channels C
+     * @param positions P
+     * @param neighbours distances averaged per position, clamped to the candidates (P for FARTHEST, P - 1 for
+     *     NEAREST)
+     * @return P values; all 0 for a single position in NEAREST mode (no other position)
+     */
+    public float[] compute(float[] chw, int channels, int positions, int neighbours) throws OrtException {
+        if (channels <= 0 || positions <= 0) {
+            throw new IllegalArgumentException("channels and positions must be positive: " + channels + ", " + positions);
+        }
+        if (chw.length != channels * positions) {
+            throw new IllegalArgumentException("features have " + chw.length + " values, expected " + channels + "x"
+                    + positions);
+        }
+        if (neighbours <= 0) {
+            throw new IllegalArgumentException("neighbours must be positive: " + neighbours);
+        }
+        int n = Math.min(neighbours, mode == KnnSaliencyGraph.Mode.FARTHEST ? positions : positions - 1);
+        if (n == 0) {
+            return new float[positions];
+        }
+        long k = mode == KnnSaliencyGraph.Mode.FARTHEST ? n : n + 1;
+        OrtEnvironment env = OrtSessions.environment();
+        try (OnnxTensor features = OnnxTensor.createTensor(env, FloatBuffer.wrap(chw), new long[] {channels, positions});
+             OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1});
+             OrtSession.Result result = session.run(Map.of(KnnSaliencyGraph.FEATURES, features, KnnSaliencyGraph.K,
+                     kTensor))) {
+            FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
+            float[] saliency = new float[positions];
+            out.get(saliency);
+            return saliency;
+        }
+    }
+
+    @Override
+    public void close() throws OrtException {
+        try {
+            session.close();
+        } finally {
+            options.close();
+        }
+    }
+}
