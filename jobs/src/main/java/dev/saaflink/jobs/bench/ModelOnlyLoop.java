@@ -10,6 +10,7 @@ import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.SaliencyComputer;
 import dev.saaflink.operators.stages.FusionStage;
 import dev.saaflink.operators.stages.SegmentationStage;
 
@@ -55,11 +56,14 @@ final class ModelOnlyLoop {
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
                 SamEncoderFunction.sessionSettings(settings));
              SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
-                     SamEncoderFunction.sessionSettings(settings))) {
+                     SamEncoderFunction.sessionSettings(settings));
+             SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings))) {
             ExecutorService threads = Executors.newFixedThreadPool(2);
+            segmentation.open();
             try {
-                return run(frames, encoder, decoder, segmentation, threads);
+                return run(frames, encoder, decoder, saliency, segmentation, threads);
             } finally {
+                segmentation.close();
                 // Stop both threads before the sessions close under them (only on a failure are they still busy).
                 threads.shutdownNow();
                 threads.awaitTermination(1, TimeUnit.MINUTES);
@@ -68,7 +72,8 @@ final class ModelOnlyLoop {
     }
 
     private List<Completed> run(List<FrameInProgress> frames, SamEncoder encoder, SamDecoder decoder,
-                                SegmentationStage segmentation, ExecutorService threads) throws Exception {
+                                SaliencyComputer saliency, SegmentationStage segmentation, ExecutorService threads)
+            throws Exception {
         BlockingQueue<FrameInProgress> handOff = new ArrayBlockingQueue<>(settings.asyncCapacity);
         Future<?> encoding = threads.submit(() -> {
             try {
@@ -85,7 +90,7 @@ final class ModelOnlyLoop {
         Future<List<Completed>> segmenting = threads.submit(() -> {
             List<Completed> done = new ArrayList<>(frames.size());
             for (FrameInProgress work = handOff.take(); work != END; work = handOff.take()) {
-                SegmentationFunction.segment(work, settings, segmentation, decoder);
+                SegmentationFunction.segment(work, settings, segmentation, decoder, saliency);
                 FrameRegions regions = FrameRegions.of(work);
                 long t0 = System.nanoTime();
                 FusionStage.fuse(regions, settings.inspection.resolve(regions.category).config(),

@@ -3,6 +3,7 @@ package dev.saaflink.jobs.cli;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.SaliencyBackend;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -35,6 +36,11 @@ public final class PipelineOptions {
             description = "ONNX Runtime intra-op threads per session; 0 = half the cores (default: ${DEFAULT-VALUE}).")
     int ortThreads;
 
+    @Option(names = "--saliency-backend", paramLabel = "java|onnx", defaultValue = "onnx",
+            description = "Where the kNN self-similarity runs: 'onnx' (a graph the project builds; runs on the "
+                    + "configured execution provider; default) or 'java' (plain Java).")
+    String saliencyBackend;
+
     public int parallelism() {
         return parallelism;
     }
@@ -46,6 +52,7 @@ public final class PipelineOptions {
         s.modelTimeoutMillis = modelTimeoutMillis;
         s.modelRetries = modelRetries;
         s.ortIntraOpThreads = ortThreads;
+        s.saliencyBackend = SaliencyBackend.parse(saliencyBackend);
         if (parallelism < 1) {
             throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
         }

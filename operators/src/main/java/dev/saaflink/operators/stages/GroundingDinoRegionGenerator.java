@@ -179,6 +179,7 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
     }
 
     /** Opens the model now (e.g. in an operator's {@code open()}), so the first frame does not pay for it. */
+    @Override
     public void open() {
         model();
     }

@@ -28,4 +28,12 @@ public interface RegionGenerator extends Serializable {
 
     /** Id for events and logs, e.g. "stand-in:saliency-components". */
     String id();
+
+    /** Loads what the generator needs (its models), once per operator instance before the first frame. */
+    default void open() {
+    }
+
+    /** Releases what {@link #open()} (or the first frame) loaded; a later call may open it again. */
+    default void close() {
+    }
 }

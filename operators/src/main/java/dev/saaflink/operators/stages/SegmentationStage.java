@@ -29,6 +29,15 @@ public final class SegmentationStage implements Serializable {
         this.generator = generator;
     }
 
+    /** Loads the region generator's models; once per operator instance. */
+    public void open() {
+        generator.open();
+    }
+
+    public void close() {
+        generator.close();
+    }
+
     /** Fills {@code p.regions}; records the "proposals" and "samDecoder" stage times. */
     public void run(FrameInProgress p, CategoryConfig category, SamDecoder decoder) throws OrtException {
         int w = p.frame.image.width;
