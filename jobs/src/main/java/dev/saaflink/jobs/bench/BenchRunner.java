@@ -7,6 +7,7 @@ import dev.saaflink.jobs.embedded.TopicInspection;
 import dev.saaflink.jobs.embedded.TopicTail;
 import dev.saaflink.jobs.eval.EvalRunner;
 import dev.saaflink.jobs.eval.MetricsJson;
+import dev.saaflink.jobs.eval.RunEnvironment;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
@@ -123,8 +124,8 @@ public final class BenchRunner {
                         + "read_committed consumer, frames published one by one at latencyRunFps after a warm-up frame; "
                         + "includes the wait for the checkpoint that commits the event's transaction",
                 "emitLatencyMs", "capture time to the event leaving the fusion operator, before the sink"));
-        report.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-                "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
+        report.put("machine", RunEnvironment.machine());
+        report.put("versions", RunEnvironment.versions());
         report.put("time", Instant.now().toString());
 
         Files.createDirectories(outDir);

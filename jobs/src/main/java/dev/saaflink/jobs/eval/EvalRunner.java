@@ -206,8 +206,8 @@ public final class EvalRunner {
         report.put("modelIds", outcome.events.isEmpty() ? Map.of() : outcome.events.get(0).getModelIds());
         report.put("configVersion", settings.inspection.getVersion());
         report.put("jobSeconds", MetricsJson.round2(outcome.jobSeconds));
-        report.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-                "java", System.getProperty("java.version"), "os", System.getProperty("os.name")));
+        report.put("machine", RunEnvironment.machine());
+        report.put("versions", RunEnvironment.versions());
         report.put("time", Instant.now().toString());
 
         Files.createDirectories(outDir);
