@@ -12,7 +12,6 @@ import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.runtime.OrtSessions;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.runtime.SharedSession;
-import dev.saaflink.models.store.ModelIntegrityException;
 import dev.saaflink.models.store.ModelManifest;
 import dev.saaflink.models.store.ModelStore;
 import java.io.IOException;
@@ -220,22 +219,8 @@ public final class GroundingDino implements AutoCloseable {
     }
 
     private static Path verifiedLocalFile(ModelManifest m, Path manifestFile) throws IOException {
-        Path f = m.isFetchable() ? null : m.localFile(manifestFile);
-        if (f == null) {
-            throw new IllegalArgumentException("manifest " + m.source() + " describes an npm package; GroundingDINO"
-                    + " manifests name a local file (key 'file', no npm keys)");
-        }
-        if (!Files.isRegularFile(f)) {
-            throw new IOException("model file " + f + " named by manifest " + m.source() + " does not exist");
-        }
-        long size = Files.size(f);
-        String sha = ModelStore.sha256(f);
-        if (size != m.sizeBytes() || !sha.equals(m.sha256())) {
-            throw new ModelIntegrityException("model file " + f + " does not match manifest " + m.source()
-                    + ": expected sha256 " + m.sha256() + " and " + m.sizeBytes() + " bytes, found " + sha + " and "
-                    + size + " bytes (re-run the export script, which writes both files together)");
-        }
-        return f;
+        return ModelStore.verifiedLocalFile(m, manifestFile, "GroundingDINO",
+                "re-run the export script, which writes the graph and its manifest together");
     }
 
     private void requireTensor(java.util.Collection<String> have, Role role, ModelManifest m) {

@@ -281,6 +281,45 @@ public final class ModelStore {
         return n;
     }
 
+    /**
+     * The user-provided file a manifest names (key {@code file}, in the manifest's folder), after checking it against
+     * the manifest's size and sha256. The one integrity check for models the user brings (GroundingDINO,
+     * WideResNet50): a file whose hash differs is refused with both hashes and {@code remedy} in the message. Like the
+     * cache, a file is hashed once per JVM per size + modification time, so subtasks opening the same model do not
+     * hash it again.
+     *
+     * @param model  what the model is, for messages (e.g. "WideResNet50")
+     * @param remedy what the user should do on a mismatch (e.g. "re-run the export script")
+     * @throws IllegalArgumentException the manifest describes an npm package, not a local file
+     * @throws java.nio.file.NoSuchFileException the file does not exist
+     * @throws ModelIntegrityException the file's size or sha256 differs from the manifest's
+     */
+    public static Path verifiedLocalFile(ModelManifest m, Path manifestFile, String model, String remedy)
+            throws IOException {
+        if (m.isFetchable()) {
+            throw new IllegalArgumentException("manifest " + m.source() + " describes an npm package; " + model
+                    + " manifests name a local file (key 'file', no npm keys)");
+        }
+        Path f = m.localFile(manifestFile).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(f)) {
+            throw new java.nio.file.NoSuchFileException(f.toString(), null, model + " model file named by manifest "
+                    + m.source() + " does not exist");
+        }
+        String stamp = Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis();
+        if (stamp.equals(VERIFIED.get(f))) {
+            return f;
+        }
+        long size = Files.size(f);
+        String sha = sha256(f);
+        if (size != m.sizeBytes() || !sha.equals(m.sha256())) {
+            throw new ModelIntegrityException(model + " model file " + f + " does not match manifest " + m.source()
+                    + ": expected sha256 " + m.sha256() + " and " + m.sizeBytes() + " bytes, found sha256 " + sha
+                    + " and " + size + " bytes. The file was changed or belongs to another export; " + remedy);
+        }
+        VERIFIED.put(f, stamp);
+        return f;
+    }
+
     /** Lower-case hex sha256 of a file. */
     public static String sha256(Path file) throws IOException {
         MessageDigest md = sha256Digest();

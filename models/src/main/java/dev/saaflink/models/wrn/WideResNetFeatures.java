@@ -7,12 +7,10 @@ import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.runtime.OrtSessions;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.runtime.SharedSession;
-import dev.saaflink.models.store.ModelIntegrityException;
 import dev.saaflink.models.store.ModelManifest;
 import dev.saaflink.models.store.ModelStore;
 import java.io.IOException;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +29,20 @@ import java.util.Map;
  * </ol>
  * Channel counts and sizes are read from the outputs, so any export with the three outputs works. Tensor names come
  * from the manifest ({@code inputs}, {@code outputs}; defaults {@code input} and {@code layer1,layer2,layer3}). The
- * model file is checked against the manifest's sha256 and size at open. Thread-safe.
+ * model file is checked against the manifest's sha256 and size at open ({@link ModelStore#verifiedLocalFile}).
+ *
+ * <p>The multi-instance saliency (reference §9.3) runs the same graph at {@value #MULTI_INSTANCE_SIZE_KEY} (1024 in
+ * the reference, so the export needs dynamic height and width) and reads only the positions inside the object masks
+ * through {@link #featureGrid}. Thread-safe.
  */
 public final class WideResNetFeatures implements AutoCloseable {
+
+    /**
+     * Manifest key: the square input side for the multi-instance saliency (reference §9.3: 1024, giving a 256x256
+     * feature grid). Optional; an export that only takes {@code input.size} leaves it out, and multi-instance
+     * categories then use the single-instance path.
+     */
+    public static final String MULTI_INSTANCE_SIZE_KEY = "input.multiInstanceSize";
 
     /** Concatenated, normalised features: channel-major {@code chw[c * h * w + y * w + x]}. */
     public record Features(float[] chw, int channels, int height, int width) {
@@ -42,6 +51,7 @@ public final class WideResNetFeatures implements AutoCloseable {
     private final ModelManifest manifest;
     private final SharedSession session;
     private final int size;
+    private final int multiInstanceSize;
     private final float[] mean;
     private final float[] std;
     private final boolean modelBgr;
@@ -52,11 +62,23 @@ public final class WideResNetFeatures implements AutoCloseable {
         this.manifest = manifest;
         this.session = session;
         this.size = manifest.requireInputSize();
+        this.multiInstanceSize = manifest.property(MULTI_INSTANCE_SIZE_KEY).map(v -> {
+            try {
+                int n = Integer.parseInt(v);
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("manifest " + manifest.id() + " (" + manifest.source() + "): key '"
+                    + MULTI_INSTANCE_SIZE_KEY + "' must be a positive integer, got '" + v + "'");
+        }).orElse(0);
         double[] mn = manifest.mean();
         double[] sd = manifest.std();
         if (mn == null || sd == null) {
             throw new IllegalArgumentException("manifest " + manifest.id() + " (" + manifest.source()
-                    + ") lacks input.mean / input.std (ImageNet: 123.675,116.28,103.53 / 58.395,57.12,57.375)");
+                    + ") lacks input.mean / input.std (0..255 scale; models/export/export_wideresnet50.py writes them)");
         }
         this.mean = new float[] {(float) mn[0], (float) mn[1], (float) mn[2]};
         this.std = new float[] {(float) sd[0], (float) sd[1], (float) sd[2]};
@@ -87,13 +109,40 @@ public final class WideResNetFeatures implements AutoCloseable {
         return manifest.modelId();
     }
 
-    /** Features of one image; {@code bgrQuirk} feeds the channels swapped, as the reference code does (Q1). */
+    /** Input side of the single-instance saliency ({@code input.size}; 256 in the reference). */
+    public int singleInstanceSize() {
+        return size;
+    }
+
+    /** Input side of the multi-instance saliency ({@value #MULTI_INSTANCE_SIZE_KEY}); 0 when the manifest has none. */
+    public int multiInstanceSize() {
+        return multiInstanceSize;
+    }
+
+    /**
+     * Features of one image at the single-instance size; {@code bgrQuirk} feeds the channels swapped, as the
+     * reference code does (Q1).
+     */
     public Features features(RgbImage image, boolean bgrQuirk) throws OrtException {
         return run(preprocess(image, bgrQuirk));
     }
 
+    /**
+     * The feature grid of one image resized to {@code side} x {@code side} (e.g. {@link #multiInstanceSize()}),
+     * kept as the three layers so that callers that need only some positions (the multi-instance saliency) never
+     * build the full 1792-channel map (at 1024 input it would be 1792 x 256 x 256 floats, 470 MB).
+     */
+    public FeatureGrid featureGrid(RgbImage image, boolean bgrQuirk, int side) throws OrtException {
+        return new FeatureGrid(layers(preprocess(image, bgrQuirk, side), side));
+    }
+
     /** The model's input for one image: [3, size, size], resized, channel order applied, normalised. */
     public float[] preprocess(RgbImage image, boolean bgrQuirk) {
+        return preprocess(image, bgrQuirk, size);
+    }
+
+    /** The model's input for one image resized to {@code size} x {@code size}. */
+    public float[] preprocess(RgbImage image, boolean bgrQuirk, int size) {
         boolean swap = modelBgr != bgrQuirk;
         float[] chw = new float[3 * size * size];
         float[] plane = new float[image.width * image.height];
@@ -113,8 +162,13 @@ public final class WideResNetFeatures implements AutoCloseable {
 
     /** Runs the model on a pre-processed [3, size, size] input and combines its three outputs. */
     public Features run(float[] chw) throws OrtException {
+        Layer[] l = layers(chw, size);
+        return combine(l[0], l[1], l[2]);
+    }
+
+    private Layer[] layers(float[] chw, int side) throws OrtException {
         try (OnnxTensor x = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(chw),
-                new long[] {1, 3, size, size});
+                new long[] {1, 3, side, side});
              OrtSession.Result r = session.session().run(Map.of(input, x))) {
             Layer[] layers = new Layer[3];
             for (int i = 0; i < 3; i++) {
@@ -131,6 +185,77 @@ public final class WideResNetFeatures implements AutoCloseable {
                 b.get(data);
                 layers[i] = new Layer(data, (int) shape[1], (int) shape[2], (int) shape[3]);
             }
+            return layers;
+        }
+    }
+
+    /**
+     * The three layers of one image, read at layer 1's grid: position {@code p = y * width + x} has the vector
+     * (layer1[p], layer2 at the nearest cell, layer3 at the nearest cell), L2-normalised, the same values
+     * {@link #combine} gives.
+     */
+    public static final class FeatureGrid {
+        private final Layer[] layers;
+        private final int[][] rowIndex;
+        private final int[][] colIndex;
+        private final int channels;
+
+        FeatureGrid(Layer[] layers) {
+            this.layers = layers;
+            int h = layers[0].height();
+            int w = layers[0].width();
+            this.rowIndex = new int[3][];
+            this.colIndex = new int[3][];
+            int c = 0;
+            for (int i = 0; i < 3; i++) {
+                rowIndex[i] = nearestIndex(layers[i].height(), h);
+                colIndex[i] = nearestIndex(layers[i].width(), w);
+                c += layers[i].channels();
+            }
+            this.channels = c;
+        }
+
+        public int height() {
+            return layers[0].height();
+        }
+
+        public int width() {
+            return layers[0].width();
+        }
+
+        public int channels() {
+            return channels;
+        }
+
+        /** The normalised vectors at {@code positions}, position-major: {@code out[k * channels + c]}. */
+        public float[] vectorsAt(int[] positions) {
+            int w = width();
+            float[] out = new float[positions.length * channels];
+            for (int k = 0; k < positions.length; k++) {
+                int y = positions[k] / w;
+                int x = positions[k] % w;
+                int o = k * channels;
+                double sq = 0;
+                for (int i = 0; i < 3; i++) {
+                    Layer l = layers[i];
+                    int plane = l.height() * l.width();
+                    int at = rowIndex[i][y] * l.width() + colIndex[i][x];
+                    for (int c = 0; c < l.channels(); c++) {
+                        float v = l.chw()[c * plane + at];
+                        out[o++] = v;
+                        sq += (double) v * v;
+                    }
+                }
+                float inv = sq > 0 ? (float) (1 / Math.sqrt(sq)) : 0f;
+                for (int c = k * channels; c < o; c++) {
+                    out[c] *= inv;
+                }
+            }
+            return out;
+        }
+
+        /** The whole grid as {@link Features} (channel-major). */
+        public Features all() {
             return combine(layers[0], layers[1], layers[2]);
         }
     }
@@ -214,22 +339,8 @@ public final class WideResNetFeatures implements AutoCloseable {
     }
 
     private static Path verifiedLocalFile(ModelManifest m, Path manifestFile) throws IOException {
-        if (m.isFetchable()) {
-            throw new IllegalArgumentException("manifest " + m.source() + " describes an npm package; WideResNet50"
-                    + " manifests name a local file (key 'file', no npm keys)");
-        }
-        Path f = m.localFile(manifestFile);
-        if (!Files.isRegularFile(f)) {
-            throw new IOException("model file " + f + " named by manifest " + m.source() + " does not exist");
-        }
-        long bytes = Files.size(f);
-        String sha = ModelStore.sha256(f);
-        if (bytes != m.sizeBytes() || !sha.equals(m.sha256())) {
-            throw new ModelIntegrityException("model file " + f + " does not match manifest " + m.source()
-                    + ": expected sha256 " + m.sha256() + " and " + m.sizeBytes() + " bytes, found " + sha + " and "
-                    + bytes + " bytes");
-        }
-        return f;
+        return ModelStore.verifiedLocalFile(m, manifestFile, "WideResNet50",
+                "re-run models/export/export_wideresnet50.py, which writes the graph and its manifest together");
     }
 
     @Override

@@ -36,6 +36,18 @@ class WideResNetFeaturesTest {
         return g.toBytes();
     }
 
+    /** The same pools with dynamic height and width, as the export script writes them (256 and 1024 inputs). */
+    static byte[] dynamicStandIn() {
+        OnnxGraphBuilder g = OnnxGraphBuilder.create("wrn-stand-in-dynamic").floatInput("image", "batch", 3, "h", "w");
+        int layer = 1;
+        for (long k : new long[] {4, 8, 16}) {
+            g.node("AveragePool", "image").outputs("layer" + layer).attrInts("kernel_shape", k, k).attrInts("strides", k, k);
+            g.floatOutput("layer" + layer, "batch", 3, "h" + k, "w" + k);
+            layer++;
+        }
+        return g.toBytes();
+    }
+
     Path manifest(byte[] model, String extra) throws Exception {
         Path onnx = dir.resolve("wrn.onnx");
         Files.write(onnx, model);
@@ -119,6 +131,80 @@ class WideResNetFeaturesTest {
         Path m = manifest(standIn(), "");
         Files.write(dir.resolve("wrn.onnx"), new byte[] {1, 2, 3});
         assertThatThrownBy(() -> WideResNetFeatures.open(m, SessionSettings.cpu(1)))
-                .isInstanceOf(ModelIntegrityException.class);
+                .isInstanceOf(ModelIntegrityException.class)
+                .hasMessageContaining("WideResNet50 model file")
+                .hasMessageContaining("does not match manifest")
+                .hasMessageContaining("found sha256 " + ModelStore.sha256(dir.resolve("wrn.onnx")) + " and 3 bytes")
+                .hasMessageContaining("export_wideresnet50.py");
+    }
+
+    @Test
+    void rejectsATamperedFileOfTheRightSize() throws Exception {
+        byte[] model = standIn();
+        Path m = manifest(model, "");
+        model[model.length - 1] ^= 1;
+        Files.write(dir.resolve("wrn.onnx"), model);
+        assertThatThrownBy(() -> WideResNetFeatures.open(m, SessionSettings.cpu(1)))
+                .isInstanceOf(ModelIntegrityException.class)
+                .hasMessageContaining("expected sha256 ");
+    }
+
+    @Test
+    void multiInstanceGridReadsTheLayersAtTheNearestCells() throws Exception {
+        Path m = manifest(dynamicStandIn(), WideResNetFeatures.MULTI_INSTANCE_SIZE_KEY + "=32\n");
+        try (WideResNetFeatures wrn = WideResNetFeatures.open(m, SessionSettings.cpu(1))) {
+            assertThat(wrn.singleInstanceSize()).isEqualTo(SIZE);
+            assertThat(wrn.multiInstanceSize()).isEqualTo(32);
+            // A horizontal ramp: pixel value 8 * x of the 32-px frame (bilinear from 32 px is the identity).
+            RgbImage img = new RgbImage(32, 32, new byte[32 * 32 * 3]);
+            for (int y = 0; y < 32; y++) {
+                for (int x = 0; x < 32; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        img.rgb[(y * 32 + x) * 3 + c] = (byte) (8 * x);
+                    }
+                }
+            }
+            WideResNetFeatures.FeatureGrid grid = wrn.featureGrid(img, false, 32);
+            assertThat(grid.height()).isEqualTo(8);
+            assertThat(grid.width()).isEqualTo(8);
+            assertThat(grid.channels()).isEqualTo(9);
+            WideResNetFeatures.Features all = grid.all();
+            int[] positions = {0, 9, 63, 27};
+            float[] v = grid.vectorsAt(positions);
+            for (int k = 0; k < positions.length; k++) {
+                double norm = 0;
+                for (int c = 0; c < 9; c++) {
+                    float x = v[k * 9 + c];
+                    norm += x * x;
+                    assertThat(x).as("position %d channel %d", positions[k], c)
+                            .isCloseTo(all.chw()[c * 64 + positions[k]], within(1e-6f));
+                }
+                assertThat(Math.sqrt(norm)).isCloseTo(1.0, within(1e-5));
+            }
+            // Channel 0 of position (y=0, x=1): mean over the 4x4 block of (8 * x - 123.675) / 58.395, x = 4..7.
+            double l1 = (8 * 5.5 - 123.675) / 58.395;
+            double l1g = (8 * 5.5 - 116.28) / 57.12;
+            double l1b = (8 * 5.5 - 103.53) / 57.375;
+            double l2 = (8 * 3.5 - 123.675) / 58.395; // 8x8 block, x = 0..7 (nearest cell of x = 1 at stride 8)
+            double l2g = (8 * 3.5 - 116.28) / 57.12;
+            double l2b = (8 * 3.5 - 103.53) / 57.375;
+            double l3 = (8 * 7.5 - 123.675) / 58.395; // 16x16 block, x = 0..15
+            double l3g = (8 * 7.5 - 116.28) / 57.12;
+            double l3b = (8 * 7.5 - 103.53) / 57.375;
+            double n = Math.sqrt(l1 * l1 + l1g * l1g + l1b * l1b + l2 * l2 + l2g * l2g + l2b * l2b + l3 * l3
+                    + l3g * l3g + l3b * l3b);
+            float[] one = grid.vectorsAt(new int[] {1});
+            assertThat(one[0]).isCloseTo((float) (l1 / n), within(1e-5f));
+            assertThat(one[3]).isCloseTo((float) (l2 / n), within(1e-5f));
+            assertThat(one[8]).isCloseTo((float) (l3b / n), within(1e-5f));
+        }
+    }
+
+    @Test
+    void rejectsABadMultiInstanceSize() throws Exception {
+        Path m = manifest(dynamicStandIn(), WideResNetFeatures.MULTI_INSTANCE_SIZE_KEY + "=big\n");
+        assertThatThrownBy(() -> WideResNetFeatures.open(m, SessionSettings.cpu(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(WideResNetFeatures.MULTI_INSTANCE_SIZE_KEY);
     }
 }
