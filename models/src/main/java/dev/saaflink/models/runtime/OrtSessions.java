@@ -52,14 +52,8 @@ public final class OrtSessions {
             }
             long t0 = System.nanoTime();
             SessionSettings s = key.settings();
-            OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+            OrtSession.SessionOptions opts = SessionOptionsFactory.create(s);
             try {
-                opts.setIntraOpNumThreads(s.intraOpThreads());
-                opts.setInterOpNumThreads(s.interOpThreads());
-                opts.setExecutionMode(s.interOpThreads() > 1
-                        ? OrtSession.SessionOptions.ExecutionMode.PARALLEL
-                        : OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                opts.setOptimizationLevel(s.optimizationLevel());
                 OrtSession created;
                 if (transform == null) {
                     created = environment().createSession(key.model().toString(), opts);
@@ -72,9 +66,9 @@ public final class OrtSessions {
                 opts.close();
                 throw e;
             }
-            LOG.info("Opened ONNX Runtime session for {}{} (intra-op threads {}, inter-op {}, {}, {}) in {} ms",
-                    key.model(), key.variant().isEmpty() ? "" : " [" + key.variant() + "]", s.intraOpThreads(),
-                    s.interOpThreads(), s.optimizationLevel(), s.executionProvider(), (System.nanoTime() - t0) / 1_000_000);
+            LOG.info("Opened ONNX Runtime session for {}{} ({}) in {} ms", key.model(),
+                    key.variant().isEmpty() ? "" : " [" + key.variant() + "]", s.describe(),
+                    (System.nanoTime() - t0) / 1_000_000);
         }
     }
 

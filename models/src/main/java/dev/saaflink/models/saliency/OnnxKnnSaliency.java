@@ -4,8 +4,8 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.saaflink.models.onnx.OrtOptions;
 import dev.saaflink.models.runtime.OrtSessions;
+import dev.saaflink.models.runtime.SessionOptionsFactory;
 import dev.saaflink.models.runtime.SessionSettings;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -29,7 +29,7 @@ public final class OnnxKnnSaliency implements AutoCloseable {
 
     /** A session for this mode with these settings (threads, execution provider). */
     public static OnnxKnnSaliency open(KnnSaliencyGraph.Mode mode, SessionSettings settings) throws OrtException {
-        OrtSession.SessionOptions opts = OrtOptions.of(settings);
+        OrtSession.SessionOptions opts = SessionOptionsFactory.create(settings);
         try {
             return new OnnxKnnSaliency(mode, opts, OrtSessions.environment().createSession(KnnSaliencyGraph.build(mode),
                     opts));

@@ -83,10 +83,14 @@ class OrtSessionsTest {
 
     @Test
     void settingsValidation() {
-        assertThatThrownBy(() -> new SessionSettings(0, 1, OptLevel.ALL_OPT, "cuda"))
+        assertThatThrownBy(() -> new SessionSettings(0, 1, OptLevel.ALL_OPT, "rocm"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("cuda")
-                .hasMessageContaining("GPU providers").hasMessageContaining("come with the model-layer work");
+                .hasMessageContaining("rocm").hasMessageContaining("cpu, cuda, tensorrt");
+        assertThat(new SessionSettings(0, 1, OptLevel.ALL_OPT, " CUDA ", 1).provider()).isEqualTo(ExecutionProvider.CUDA);
+        assertThatThrownBy(() -> new SessionSettings(0, 1, OptLevel.ALL_OPT, "cpu", 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deviceId 1");
+        assertThatThrownBy(() -> SessionSettings.of(0, ExecutionProvider.CUDA, -1))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SessionSettings.cpu(-1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new SessionSettings(1, 0, OptLevel.ALL_OPT, "cpu"))
                 .isInstanceOf(IllegalArgumentException.class);
