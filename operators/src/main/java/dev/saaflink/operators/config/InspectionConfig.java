@@ -23,6 +23,7 @@ public final class InspectionConfig implements Serializable {
     private final StandInConfig standIn;
     private final Map<String, CategoryConfig> categories;
     private final RegionGeneratorConfig regionGenerator;
+    private final SaliencyFeaturesConfig saliencyFeatures;
 
     /** As the full constructor, with the saliency stand-in as region generator. */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
@@ -30,12 +31,22 @@ public final class InspectionConfig implements Serializable {
         this(version, algorithm, standIn, categories, RegionGeneratorConfig.standIn());
     }
 
+    /** As the full constructor, with the saliency on the SAM embedding. */
+    public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
+                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator) {
+        this(version, algorithm, standIn, categories, regionGenerator, SaliencyFeaturesConfig.samEmbedding());
+    }
+
     /**
      * @param categories keyed by category name; each value's name must equal its key
      * @throws InvalidConfigException if "default" is missing or a key and name disagree
      */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
-                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator) {
+                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator,
+                            SaliencyFeaturesConfig saliencyFeatures) {
+        if (saliencyFeatures == null) {
+            throw new InvalidConfigException("saliencyFeatures must not be null");
+        }
         if (version == null || version.isBlank()) {
             throw new InvalidConfigException("version: must not be empty");
         }
@@ -57,6 +68,7 @@ public final class InspectionConfig implements Serializable {
         this.standIn = standIn;
         this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(categories));
         this.regionGenerator = regionGenerator;
+        this.saliencyFeatures = saliencyFeatures;
     }
 
     /**
@@ -87,6 +99,11 @@ public final class InspectionConfig implements Serializable {
         return regionGenerator;
     }
 
+    /** Which features the saliency runs on (the SAM embedding unless a WideResNet50 model is configured). */
+    public SaliencyFeaturesConfig getSaliencyFeatures() {
+        return saliencyFeatures;
+    }
+
     /** All categories in file order, including default; unmodifiable. */
     public Map<String, CategoryConfig> getCategories() {
         return categories;
@@ -99,6 +116,6 @@ public final class InspectionConfig implements Serializable {
     @Override
     public String toString() {
         return "InspectionConfig{version=" + version + ", algorithm=" + algorithm + ", standIn=" + standIn
-                + ", regionGenerator=" + regionGenerator + ", categories=" + categories.keySet() + "}";
+                + ", regionGenerator=" + regionGenerator + ", saliencyFeatures=" + saliencyFeatures + ", categories=" + categories.keySet() + "}";
     }
 }

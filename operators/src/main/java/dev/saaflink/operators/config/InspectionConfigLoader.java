@@ -43,8 +43,9 @@ public final class InspectionConfigLoader {
     public static final List<String> BUNDLED_NAMES = List.of("mvtec", "visa", "ksdd2", "mtd");
 
     private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "regionGenerator",
-            "categories");
+            "saliencyFeatures", "categories");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
+    private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
     private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyMode", "rescoreGamma",
             "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
     private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
@@ -177,13 +178,46 @@ public final class InspectionConfigLoader {
         StandInConfig standIn = top.has("standIn") ? toStandIn(top.child("standIn")) : StandInConfig.defaults();
         RegionGeneratorConfig generator = top.has("regionGenerator")
                 ? toRegionGenerator(top.child("regionGenerator"), baseDir) : RegionGeneratorConfig.standIn();
+        SaliencyFeaturesConfig features = top.has("saliencyFeatures")
+                ? toSaliencyFeatures(top.child("saliencyFeatures"), baseDir) : SaliencyFeaturesConfig.samEmbedding();
 
         Node cats = top.child("categories");
         Map<String, CategoryConfig> categories = new LinkedHashMap<>();
         for (String name : cats.keys()) {
             categories.put(name, toCategory(name, cats.child(name)));
         }
-        return new InspectionConfig(version, algorithm, standIn, categories, generator);
+        return new InspectionConfig(version, algorithm, standIn, categories, generator, features);
+    }
+
+    private static SaliencyFeaturesConfig toSaliencyFeatures(Node n, Path baseDir) {
+        n.onlyKeys(SALIENCY_FEATURES_KEYS);
+        SaliencyFeaturesConfig.Type type = SaliencyFeaturesConfig.Type.SAM_EMBEDDING;
+        if (n.has("type")) {
+            String name = n.text("type");
+            type = SaliencyFeaturesConfig.Type.parse(name);
+            if (type == null) {
+                throw n.error("type", "must be '" + SaliencyFeaturesConfig.Type.SAM_EMBEDDING.yamlName() + "' or '"
+                        + SaliencyFeaturesConfig.Type.WIDE_RESNET50.yamlName() + "', got '" + name + "'");
+            }
+        }
+        if (type == SaliencyFeaturesConfig.Type.SAM_EMBEDDING) {
+            if (n.has("model")) {
+                throw n.error("model", "only applies to type " + SaliencyFeaturesConfig.Type.WIDE_RESNET50.yamlName()
+                        + "; the SAM embedding needs no model of its own");
+            }
+            return SaliencyFeaturesConfig.samEmbedding();
+        }
+        String model = n.text("model");
+        if (model.isBlank()) {
+            throw n.error("model", "must not be empty");
+        }
+        Path p;
+        try {
+            p = Path.of(model);
+        } catch (InvalidPathException e) {
+            throw n.error("model", "not a valid path: '" + model + "'");
+        }
+        return SaliencyFeaturesConfig.wideResNet50(p.isAbsolute() ? p : baseDir.resolve(p));
     }
 
     private static RegionGeneratorConfig toRegionGenerator(Node n, Path baseDir) {
