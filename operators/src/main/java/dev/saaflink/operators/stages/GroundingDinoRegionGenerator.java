@@ -39,9 +39,10 @@ import java.util.Map;
  * Boxes go to pixels as {@code x1 = (cx - w/2) * W} etc., rounded to the nearest pixel and clipped to the image.
  *
  * <p>The model opens lazily on first use in the worker (sessions are shared per JVM) and is released by
- * {@link #close()}. {@link #propose} and {@link #objectArea} are called one after the other for a frame on the same
- * thread (see {@link SegmentationStage}); the object pass's area is kept per thread for that frame, so the object
- * pass runs once.
+ * {@link #close()}. {@link #objectBoxes} (multi-instance categories), {@link #propose} and {@link #objectArea} are
+ * called one after the other for a frame on the same thread (see {@link SegmentationStage}); the object pass's boxes
+ * and area are kept per thread for that frame, so the object pass runs once (the image side runs again in
+ * {@link #propose} when {@link #objectBoxes} came first).
  */
 public final class GroundingDinoRegionGenerator implements RegionGenerator, AutoCloseable {
     private static final long serialVersionUID = 1L;
@@ -57,7 +58,12 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
     private transient ThreadLocal<LastFrame> last;
 
     /** The object-pass result of the last frame a thread worked on (weakly held: it must not keep the pixels). */
-    private record LastFrame(WeakReference<FrameInProgress> frame, String category, double objectArea) {
+    private record LastFrame(WeakReference<FrameInProgress> frame, String category, double objectArea,
+                             List<RegionCandidate> objectBoxes) {
+    }
+
+    /** Result of one object pass. */
+    private record ObjectPass(double area, List<RegionCandidate> boxes) {
     }
 
     /**
@@ -88,8 +94,12 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
     public List<RegionCandidate> propose(FrameInProgress frame, CategoryConfig category) {
         RgbImage img = frame.frame.image;
         try (GroundingDino.ImageFeatures features = model().encodeImage(img)) {
-            double objectArea = objectPass(features, category);
-            remember(frame, category, objectArea);
+            ObjectPass objects = cached(frame, category);
+            if (objects == null) {
+                objects = objectPass(features, category, img.width, img.height);
+                remember(frame, category, objects);
+            }
+            double objectArea = objects.area();
             DetectionFilter filter = new DetectionFilter(boxThreshold, textThreshold);
             double maxArea = category.getAreaRatio() * objectArea;
             List<RegionCandidate> out = new ArrayList<>();
@@ -106,27 +116,51 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
 
     @Override
     public double objectArea(FrameInProgress frame, CategoryConfig category) {
-        LastFrame l = lastFrames().get();
-        if (l != null && l.frame().get() == frame && l.category().equals(category.getName())) {
-            return l.objectArea();
+        return objects(frame, category).area();
+    }
+
+    /** The object pass's boxes (run once per frame and thread, shared with {@link #propose} and {@link #objectArea}). */
+    @Override
+    public List<RegionCandidate> objectBoxes(FrameInProgress frame, CategoryConfig category) {
+        return objects(frame, category).boxes();
+    }
+
+    private ObjectPass objects(FrameInProgress frame, CategoryConfig category) {
+        ObjectPass c = cached(frame, category);
+        if (c != null) {
+            return c;
         }
-        try (GroundingDino.ImageFeatures features = model().encodeImage(frame.frame.image)) {
-            double area = objectPass(features, category);
-            remember(frame, category, area);
-            return area;
+        RgbImage img = frame.frame.image;
+        try (GroundingDino.ImageFeatures features = model().encodeImage(img)) {
+            ObjectPass pass = objectPass(features, category, img.width, img.height);
+            remember(frame, category, pass);
+            return pass;
         } catch (OrtException e) {
             throw new IllegalStateException("GroundingDINO failed on frame " + frame.frame.frameId + ": " + e.getMessage(), e);
         }
     }
 
-    private double objectPass(GroundingDino.ImageFeatures features, CategoryConfig category) throws OrtException {
-        List<Detection> objects = model().detect(features, objectCaption(category.getObjectPrompt()),
-                new DetectionFilter(boxThreshold, textThreshold), category.objectMaxArea(), 0.0, null);
-        return DetectionFilter.objectArea(objects);
+    private ObjectPass cached(FrameInProgress frame, CategoryConfig category) {
+        LastFrame l = lastFrames().get();
+        if (l != null && l.frame().get() == frame && l.category().equals(category.getName())) {
+            return new ObjectPass(l.objectArea(), l.objectBoxes());
+        }
+        return null;
     }
 
-    private void remember(FrameInProgress frame, CategoryConfig category, double objectArea) {
-        lastFrames().set(new LastFrame(new WeakReference<>(frame), category.getName(), objectArea));
+    private ObjectPass objectPass(GroundingDino.ImageFeatures features, CategoryConfig category, int width, int height)
+            throws OrtException {
+        List<Detection> objects = model().detect(features, objectCaption(category.getObjectPrompt()),
+                new DetectionFilter(boxThreshold, textThreshold), category.objectMaxArea(), 0.0, null);
+        List<RegionCandidate> boxes = new ArrayList<>(objects.size());
+        for (Detection d : objects) {
+            boxes.add(toCandidate(d, width, height));
+        }
+        return new ObjectPass(DetectionFilter.objectArea(objects), List.copyOf(boxes));
+    }
+
+    private void remember(FrameInProgress frame, CategoryConfig category, ObjectPass pass) {
+        lastFrames().set(new LastFrame(new WeakReference<>(frame), category.getName(), pass.area(), pass.boxes()));
     }
 
     private synchronized ThreadLocal<LastFrame> lastFrames() {

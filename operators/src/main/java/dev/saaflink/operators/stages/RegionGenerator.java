@@ -24,6 +24,15 @@ public interface RegionGenerator extends Serializable {
      */
     double objectArea(FrameInProgress frame, CategoryConfig category);
 
+    /**
+     * The object pass's boxes in pixels (reference §3.2: object caption, {@code 0 < w*h < 1/N}), whose SAM masks the
+     * multi-instance saliency needs (§9.3). Empty when the generator has no object pass (the stand-in) or found no
+     * object; the caller then uses the single-instance saliency (§9.5).
+     */
+    default List<RegionCandidate> objectBoxes(FrameInProgress frame, CategoryConfig category) {
+        return List.of();
+    }
+
     RegionSource source();
 
     /** Id for events and logs, e.g. "stand-in:saliency-components". */

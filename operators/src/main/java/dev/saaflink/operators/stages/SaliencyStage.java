@@ -1,14 +1,29 @@
 package dev.saaflink.operators.stages;
 
 import ai.onnxruntime.OrtException;
+import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.models.wrn.WideResNetFeatures;
+import dev.saaflink.operators.saa.MultiInstanceSaliency;
+import dev.saaflink.operators.saa.Resize;
 import dev.saaflink.operators.saa.SaliencyComputer;
 import dev.saaflink.operators.saa.SelfSimilaritySaliency;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Saliency prompt (P^S) on the SAM encoder's embedding: kNN self-similarity over the feature cells that cover the
- * image (padding cells are left out, they would look "far" from everything), mapped back to original pixels.
- * The WideResNet50 feature path replaces the embedding here once such a model is configured.
+ * Saliency prompt (P^S) at original image resolution, raw distances in [0, 0.5] for non-negative features:
+ * <ul>
+ *   <li>on the SAM encoder's embedding (default): kNN self-similarity over the feature cells that cover the image
+ *       (padding cells are left out, they would look "far" from everything), mapped back to original pixels;</li>
+ *   <li>on WideResNet50 features (reference §9.2): the whole frame resized to the manifest's {@code input.size}
+ *       (256) square, kNN self-similarity on the 1792 x 64 x 64 features, the 64 x 64 grid resized bilinearly to
+ *       W x H as the reference's {@code cv2.resize} does ({@link Resize#bilinear}: the grid covers the whole,
+ *       stretched image, so there is no padding to crop as for SAM);</li>
+ *   <li>multi-instance (reference §9.3): WideResNet50 at {@code input.multiInstanceSize} (1024, a 256 x 256 grid),
+ *       the object masks nearest-resized to the grid, {@link MultiInstanceSaliency}, bilinear to W x H.</li>
+ * </ul>
  */
 public final class SaliencyStage {
 
@@ -34,6 +49,73 @@ public final class SaliencyStage {
         float[] cells = SelfSimilaritySaliency.crop(emb.data, emb.channels, emb.gridH, emb.gridW, validH, validW);
         float[] grid = computer.compute(cells, emb.channels, validH, validW, neighbours, mode);
         return gridToImage(grid, validW, validH, emb);
+    }
+
+    /**
+     * Single-instance saliency on WideResNet50 features (reference §9.2), kNN by {@code computer}.
+     *
+     * @param bgrQuirk feed the channels swapped, as the reference code does (Q1)
+     */
+    public static float[] wideResNetAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk, int neighbours,
+                                            SelfSimilaritySaliency.Neighbours mode, SaliencyComputer computer)
+            throws OrtException {
+        WideResNetFeatures.Features f = wrn.features(image, bgrQuirk);
+        float[] grid = computer.compute(f.chw(), f.channels(), f.height(), f.width(), neighbours, mode);
+        return squareGridToImage(grid, f.width(), f.height(), image.width, image.height);
+    }
+
+    /**
+     * Multi-instance saliency (reference §9.3) from the object masks (image resolution), or null when a fallback of
+     * §9.5 applies ({@link #multiInstanceFallback} names it before any model runs; a mask that vanishes on the grid
+     * is only known after): the caller then runs {@link #wideResNetAtImage}.
+     */
+    public static float[] multiInstanceAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk,
+                                               List<boolean[]> objectMasks) throws OrtException {
+        if (multiInstanceFallback(wrn, objectMasks) != null) {
+            return null;
+        }
+        WideResNetFeatures.FeatureGrid grid = wrn.featureGrid(image, bgrQuirk, wrn.multiInstanceSize());
+        int gw = grid.width();
+        int gh = grid.height();
+        List<boolean[]> onGrid = new ArrayList<>(objectMasks.size());
+        for (boolean[] m : objectMasks) {
+            onGrid.add(MultiInstanceSaliency.maskToGrid(m, image.width, image.height, gw, gh));
+        }
+        if (MultiInstanceSaliency.fallbackReason(onGrid) != null) {
+            return null;
+        }
+        MultiInstanceSaliency.PositionFeatures features = new MultiInstanceSaliency.PositionFeatures() {
+            @Override
+            public int channels() {
+                return grid.channels();
+            }
+
+            @Override
+            public float[] vectorsAt(int[] positions) {
+                return grid.vectorsAt(positions);
+            }
+        };
+        float[] map = MultiInstanceSaliency.compute(features, onGrid, gw, gh);
+        return squareGridToImage(map, gw, gh, image.width, image.height);
+    }
+
+    /**
+     * Why the multi-instance path cannot run before any model runs, or null: the WideResNet50 manifest has no
+     * multi-instance input size, or fewer than two object masks (reference §9.5: no object box, or one).
+     */
+    public static String multiInstanceFallback(WideResNetFeatures wrn, List<boolean[]> objectMasks) {
+        if (wrn.multiInstanceSize() <= 0) {
+            return "manifest has no " + WideResNetFeatures.MULTI_INSTANCE_SIZE_KEY;
+        }
+        return objectMasks.size() < 2 ? MultiInstanceSaliency.fallbackReason(objectMasks) : null;
+    }
+
+    /**
+     * A grid that covers the whole image stretched to a square (WideResNet50's resize) back to W x H: OpenCV
+     * bilinear, pixel x at grid coordinate {@code (x + 0.5) * gw / W - 0.5}, borders clamped.
+     */
+    static float[] squareGridToImage(float[] grid, int gw, int gh, int width, int height) {
+        return Resize.bilinear(grid, gw, gh, width, height);
     }
 
     /**

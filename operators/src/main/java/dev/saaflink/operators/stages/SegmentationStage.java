@@ -38,6 +38,23 @@ public final class SegmentationStage implements Serializable {
         generator.close();
     }
 
+    /**
+     * The SAM masks of the region generator's object boxes (reference §3.2 step 5), at image resolution, for the
+     * multi-instance saliency; empty when the generator has no object pass or found no object. Records the
+     * "objectMasks" stage time.
+     */
+    public List<boolean[]> objectMasks(FrameInProgress p, CategoryConfig category, SamDecoder decoder)
+            throws OrtException {
+        long t0 = System.nanoTime();
+        List<RegionCandidate> boxes = generator.objectBoxes(p, category);
+        List<boolean[]> masks = new ArrayList<>(boxes.size());
+        for (RegionCandidate b : boxes) {
+            masks.add(decoder.decodeBox(p.embedding, b.x1, b.y1, b.x2, b.y2).pixels);
+        }
+        p.recordStage("objectMasks", t0);
+        return masks;
+    }
+
     /** Fills {@code p.regions}; records the "proposals" and "samDecoder" stage times. */
     public void run(FrameInProgress p, CategoryConfig category, SamDecoder decoder) throws OrtException {
         int w = p.frame.image.width;

@@ -107,6 +107,29 @@ class GroundingDinoRegionGeneratorTest {
     }
 
     @Test
+    void objectBoxesAreTheObjectPassInPixelsSharedWithTheAreaReference(@TempDir Path dir) throws Exception {
+        try (GroundingDinoRegionGenerator g = generator(dir)) {
+            FrameInProgress f = frame();
+            // N = 1: queries 0 and 1 survive the object pass; query 1 is the 0.2 x 0.1 box at (30, 20)-(70, 30).
+            CategoryConfig one = mtd().build();
+            List<RegionCandidate> objects = g.objectBoxes(f, one);
+            assertThat(objects).hasSize(2);
+            RegionCandidate q1 = objects.get(1);
+            assertThat(new int[] {q1.x1, q1.y1, q1.x2, q1.y2}).containsExactly(30, 20, 70, 30);
+            assertThat(g.objectArea(f, one)).isEqualTo((double) (0.8f * 0.5f));
+            // N = 4: only query 1 stays under 1/N, so the multi-instance saliency would fall back (one object).
+            FrameInProgress f4 = frame();
+            CategoryConfig four = mtd().instances(4).build();
+            assertThat(g.objectBoxes(f4, four)).hasSize(1);
+            assertThat(g.objectArea(f4, four)).isEqualTo((double) (0.2f * 0.1f));
+            assertThat(g.propose(f4, four)).isEmpty();
+        }
+        // The stand-in has no object pass.
+        assertThat(new SaliencyStandInGenerator(dev.saaflink.operators.config.StandInConfig.defaults().toSettings())
+                .objectBoxes(frame(), mtd().build())).isEmpty();
+    }
+
+    @Test
     void reportsDetectorSourceAndModelIds(@TempDir Path dir) throws Exception {
         try (GroundingDinoRegionGenerator g = generator(dir)) {
             assertThat(g.source()).isEqualTo(RegionSource.DETECTOR);
