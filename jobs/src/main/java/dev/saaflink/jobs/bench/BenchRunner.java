@@ -78,12 +78,17 @@ public final class BenchRunner {
         FrameFactory factory = new FrameFactory(FrameFactory.DEFAULT_CAMERA_ID, false);
 
         out.printf("bench: %d frames from %s; 1/3 the bare model loop%n", items.size(), dataset);
-        List<ModelOnlyLoop.Completed> bare = new ModelOnlyLoop(settings).run(decodeAll(items, factory));
+        List<FrameInProgress> decoded = decodeAll(items, factory);
+        ThreadCpuSampler bareCpu = new ThreadCpuSampler();
+        List<ModelOnlyLoop.Completed> bare = new ModelOnlyLoop(settings).run(decoded);
+        Map<String, Double> modelOnlyCpu = bareCpu.stop(ThreadCpuSampler::group);
         double modelOnlyFps = steadyStateFps(bare.stream().mapToLong(c -> c.endNanos() / 1_000_000).toArray());
         out.printf("bench: modelOnlyFps %.4f%n", modelOnlyFps);
 
         out.printf("bench: 2/3 the job, all frames published ahead (throughput)%n");
+        ThreadCpuSampler jobCpu = new ThreadCpuSampler();
         EmbeddedInspection.Outcome saturated = new EmbeddedInspection(settings).run(items, false, List.of());
+        Map<String, Double> endToEndCpu = jobCpu.stop(ThreadCpuSampler::group);
         if (saturated.events.size() != items.size()) {
             throw new IllegalStateException("the job emitted " + saturated.events.size() + " events for "
                     + items.size() + " frames (" + saturated.deadLetters.size() + " dead letters); not benchmarkable");
@@ -109,6 +114,7 @@ public final class BenchRunner {
         report.put("latencyRunStageMsMean", stageMeans(latency.stageMs()));
         report.put("stageMsMean", stageMeans(saturated.events.stream().map(AnomalyEvent::getStageLatencyMs).toList()));
         report.put("modelOnlyStageMsMean", stageMeans(bare.stream().map(ModelOnlyLoop.Completed::stageMs).toList()));
+        report.put("cpuSeconds", Map.of("modelOnly", modelOnlyCpu, "endToEnd", endToEndCpu));
         report.put("peakRssMb", peakRssMb());
         report.put("peakHeapMb", peakHeapMb());
         report.put("settings", Map.of("asyncCapacity", settings.asyncCapacity,
@@ -123,7 +129,9 @@ public final class BenchRunner {
                 "latencyMs", "capture time (frame creation, just before publishing) to the event read by a "
                         + "read_committed consumer, frames published one by one at latencyRunFps after a warm-up frame; "
                         + "includes the wait for the checkpoint that commits the event's transaction",
-                "emitLatencyMs", "capture time to the event leaving the fusion operator, before the sink"));
+                "emitLatencyMs", "capture time to the event leaving the fusion operator, before the sink",
+                "cpuSeconds", "CPU time of this process by thread group over each whole run (start-up included), "
+                        + "from /proc/self/task; what the job spends besides the model workers is its overhead"));
         report.put("machine", RunEnvironment.machine());
         report.put("versions", RunEnvironment.versions());
         report.put("time", Instant.now().toString());

@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The models without the job: the same per-frame work the job's model stages run (SAM encoder; saliency, region
@@ -58,7 +59,9 @@ final class ModelOnlyLoop {
              SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
                      SamEncoderFunction.sessionSettings(settings));
              SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings))) {
-            ExecutorService threads = Executors.newFixedThreadPool(2);
+            AtomicInteger n = new AtomicInteger();
+            ExecutorService threads = Executors.newFixedThreadPool(2,
+                    r -> new Thread(r, "bench-model-" + n.incrementAndGet()));
             segmentation.open();
             try {
                 return run(frames, encoder, decoder, saliency, segmentation, threads);
