@@ -89,6 +89,8 @@ public final class SamDecoder implements AutoCloseable {
     private final ModelManifest manifest;
     private final TokenSelection selection;
     private final long[] embeddingShape;
+    /** The graph's {@code mask_input} shape (SAM: [1, 1, 256, 256], 4x the embedding grid); read, not assumed. */
+    private final long[] maskInputShape;
 
     private SamDecoder(SharedSession shared, ModelManifest manifest, TokenSelection selection) throws OrtException {
         this.shared = shared;
@@ -108,6 +110,23 @@ public final class SamDecoder implements AutoCloseable {
             }
         }
         this.embeddingShape = ((TensorInfo) inputs.get("image_embeddings").getInfo()).getShape();
+        this.maskInputShape = maskInputShape(((TensorInfo) inputs.get("mask_input").getInfo()).getShape(),
+                embeddingShape, manifest);
+    }
+
+    /**
+     * The {@code mask_input} shape as the graph declares it; where its height and width are dynamic, SAM's mask
+     * prompt size: 4x the embedding grid (the prompt encoder downscales masks by 4).
+     */
+    static long[] maskInputShape(long[] declared, long[] embedding, ModelManifest manifest) {
+        if (declared.length == 4 && declared[2] > 0 && declared[3] > 0) {
+            return new long[] {1, 1, declared[2], declared[3]};
+        }
+        if (embedding.length == 4 && embedding[2] > 0 && embedding[3] > 0) {
+            return new long[] {1, 1, 4 * embedding[2], 4 * embedding[3]};
+        }
+        throw new IllegalArgumentException("decoder " + manifest.id() + ": cannot tell the mask_input size (declared "
+                + Arrays.toString(declared) + ", image_embeddings " + Arrays.toString(embedding) + ")");
     }
 
     /** Opens the decoder with {@link TokenSelection#AUTO}. */
@@ -241,8 +260,8 @@ public final class SamDecoder implements AutoCloseable {
             in.put("image_embeddings", embTensor);
             in.put("point_coords", OnnxTensor.createTensor(env, FloatBuffer.wrap(coords), new long[] {1, n, 2}));
             in.put("point_labels", OnnxTensor.createTensor(env, FloatBuffer.wrap(labels), new long[] {1, n}));
-            in.put("mask_input", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[256 * 256]),
-                    new long[] {1, 1, 256, 256}));
+            in.put("mask_input", OnnxTensor.createTensor(env,
+                    FloatBuffer.wrap(new float[(int) (maskInputShape[2] * maskInputShape[3])]), maskInputShape));
             in.put("has_mask_input", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {0f}), new long[] {1}));
             in.put("orig_im_size", OnnxTensor.createTensor(env,
                     FloatBuffer.wrap(new float[] {emb.imageHeight, emb.imageWidth}), new long[] {2}));
@@ -260,8 +279,11 @@ public final class SamDecoder implements AutoCloseable {
                 float[] low = null;
                 Optional<OnnxValue> lr = res.get("low_res_masks");
                 if (lr.isPresent()) {
-                    FloatBuffer fb = ((OnnxTensor) lr.get()).getFloatBuffer();
-                    low = new float[Math.min(fb.remaining(), 256 * 256)];
+                    OnnxTensor lrt = (OnnxTensor) lr.get();
+                    long[] ls = lrt.getInfo().getShape();
+                    FloatBuffer fb = lrt.getFloatBuffer();
+                    int lowPlane = ls.length == 4 ? (int) (ls[2] * ls[3]) : fb.remaining();
+                    low = new float[Math.min(fb.remaining(), lowPlane)]; // channel 0
                     fb.get(low);
                 }
                 return new Raw(m, emb.imageWidth, emb.imageHeight, iou, low, (int) ms[1]);
