@@ -1,6 +1,7 @@
 package dev.saaflink.jobs;
 
 import dev.saaflink.models.sam.MiniSam;
+import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.DeadLetterOutput;
 import dev.saaflink.operators.flink.DecodeFrameFunction;
@@ -87,7 +88,7 @@ public final class InspectionJob {
 
         DataStream<AnomalyEvent> anomalyEvents = regions
                 .keyBy(r -> r.cameraId)
-                .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator)))
+                .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator, settings.inspection)))
                 .name("rescore-topk-fusion").uid("fusion");
 
         beforeEventSink.apply(anomalyEvents).sinkTo(events).name("events-sink").uid("events-sink");
@@ -103,11 +104,11 @@ public final class InspectionJob {
     }
 
     /** Which model produced what, for every event. */
-    public static Map<String, String> modelIds(RegionGenerator generator) {
+    public static Map<String, String> modelIds(RegionGenerator generator, InspectionConfig inspection) {
         Map<String, String> ids = new LinkedHashMap<>();
         ids.put("samEncoder", MiniSam.encoderManifest().modelId());
         ids.put("samDecoder", MiniSam.decoderManifest().modelId());
-        ids.put("saliencyFeatures", "samEncoder-embedding");
+        ids.put("saliencyFeatures", inspection.getSaliencyFeatures().modelId());
         ids.putAll(RegionGenerators.modelIds(generator));
         return ids;
     }

@@ -5,6 +5,7 @@ import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamDecoder;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
+import dev.saaflink.models.wrn.WideResNetFeatures;
 import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
@@ -58,13 +59,15 @@ final class ModelOnlyLoop {
                 SamEncoderFunction.sessionSettings(settings));
              SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
                      SamEncoderFunction.sessionSettings(settings));
-             SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings))) {
+             SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings));
+             // null (nothing to close) unless the config names WideResNet50 saliency features
+             WideResNetFeatures wideResNet = SegmentationFunction.openSaliencyFeatures(settings)) {
             AtomicInteger n = new AtomicInteger();
             ExecutorService threads = Executors.newFixedThreadPool(2,
                     r -> new Thread(r, "bench-model-" + n.incrementAndGet()));
             segmentation.open();
             try {
-                return run(frames, encoder, decoder, saliency, segmentation, threads);
+                return run(frames, encoder, decoder, saliency, wideResNet, segmentation, threads);
             } finally {
                 segmentation.close();
                 // Stop both threads before the sessions close under them (only on a failure are they still busy).
@@ -75,7 +78,8 @@ final class ModelOnlyLoop {
     }
 
     private List<Completed> run(List<FrameInProgress> frames, SamEncoder encoder, SamDecoder decoder,
-                                SaliencyComputer saliency, SegmentationStage segmentation, ExecutorService threads)
+                                SaliencyComputer saliency, WideResNetFeatures wideResNet,
+                                SegmentationStage segmentation, ExecutorService threads)
             throws Exception {
         BlockingQueue<FrameInProgress> handOff = new ArrayBlockingQueue<>(settings.asyncCapacity);
         Future<?> encoding = threads.submit(() -> {
@@ -93,7 +97,7 @@ final class ModelOnlyLoop {
         Future<List<Completed>> segmenting = threads.submit(() -> {
             List<Completed> done = new ArrayList<>(frames.size());
             for (FrameInProgress work = handOff.take(); work != END; work = handOff.take()) {
-                SegmentationFunction.segment(work, settings, segmentation, decoder, saliency);
+                SegmentationFunction.segment(work, settings, segmentation, decoder, saliency, wideResNet);
                 FrameRegions regions = FrameRegions.of(work);
                 long t0 = System.nanoTime();
                 FusionStage.fuse(regions, settings.inspection.resolve(regions.category).config(),

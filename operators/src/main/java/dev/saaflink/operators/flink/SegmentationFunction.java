@@ -70,12 +70,6 @@ public final class SegmentationFunction extends ModelStageFunction {
         segment(frame, settings, segmentation, decoder, saliency, wideResNet);
     }
 
-    /** The stage's work on one frame with the SAM-embedding saliency. */
-    public static void segment(FrameInProgress frame, PipelineSettings settings, SegmentationStage segmentation,
-                               SamDecoder decoder, SaliencyComputer saliency) throws OrtException {
-        segment(frame, settings, segmentation, decoder, saliency, null);
-    }
-
     /**
      * The stage's work on one frame, also run by the benchmark's bare model loop.
      *
