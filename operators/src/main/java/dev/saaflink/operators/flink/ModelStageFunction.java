@@ -40,6 +40,14 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
         this.settings = settings;
     }
 
+    /**
+     * Worker threads of this subtask: {@code modelWorkerThreads} by default. A stage whose workers only hand frames
+     * to a shared batcher and wait may need more, so that every in-flight frame can wait in a batch at once.
+     */
+    protected int workerThreads() {
+        return settings.modelWorkerThreads;
+    }
+
     /** Loads the models this stage needs; called once per subtask. */
     protected abstract void openModels() throws Exception;
 
@@ -52,7 +60,8 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
     public void open(OpenContext openContext) throws Exception {
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         AtomicInteger n = new AtomicInteger();
-        workers = Executors.newFixedThreadPool(settings.modelWorkerThreads, r -> {
+        int threads = workerThreads();
+        workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, stage + "-" + subtask + "-worker-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -62,7 +71,7 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
         timeouts = getRuntimeContext().getMetricGroup().counter(stage + "Timeouts");
         openModels();
         LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={}", stage, subtask,
-                settings.modelWorkerThreads, settings.asyncCapacity, settings.modelTimeoutMillis, settings.modelRetries);
+                threads, settings.asyncCapacity, settings.modelTimeoutMillis, settings.modelRetries);
     }
 
     @Override

