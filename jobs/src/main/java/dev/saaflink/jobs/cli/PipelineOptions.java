@@ -36,6 +36,25 @@ public final class PipelineOptions {
             description = "ONNX Runtime intra-op threads per session; 0 = half the cores (default: ${DEFAULT-VALUE}).")
     int ortThreads;
 
+    @Option(names = "--execution-provider", paramLabel = "cpu|cuda|tensorrt", defaultValue = "cpu",
+            description = "Where the ONNX Runtime sessions run (default: ${DEFAULT-VALUE}). cuda and tensorrt (TensorRT "
+                    + "with CUDA behind it) need the onnxruntime_gpu artifact in place of the CPU one; see docs/GPU.md.")
+    String executionProvider;
+
+    @Option(names = "--device-id", paramLabel = "N", defaultValue = "0",
+            description = "GPU index for cuda and tensorrt (default: ${DEFAULT-VALUE}).")
+    int deviceId;
+
+    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "1",
+            description = "Most frames per SAM encoder call, gathered across the subtasks of a TaskManager; 1 = no "
+                    + "batching (default: ${DEFAULT-VALUE}: on CPU batching gains nothing, and the bundled encoder "
+                    + "runs at batch 1 only). On a GPU try 8 with --async-capacity 8.")
+    int maxBatch;
+
+    @Option(names = "--max-batch-wait-ms", paramLabel = "MS", defaultValue = "10",
+            description = "Longest wait of a batch's first frame for more frames (default: ${DEFAULT-VALUE}).")
+    long maxBatchWaitMillis;
+
     @Option(names = "--saliency-backend", paramLabel = "java|onnx", defaultValue = "onnx",
             description = "Where the kNN self-similarity runs: 'onnx' (a graph the project builds; runs on the "
                     + "configured execution provider; default) or 'java' (plain Java).")
@@ -53,6 +72,10 @@ public final class PipelineOptions {
         s.modelRetries = modelRetries;
         s.ortIntraOpThreads = ortThreads;
         s.saliencyBackend = SaliencyBackend.parse(saliencyBackend);
+        s.executionProvider = executionProvider;
+        s.deviceId = deviceId;
+        s.maxBatchSize = maxBatch;
+        s.maxBatchWaitMillis = maxBatchWaitMillis;
         if (parallelism < 1) {
             throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
         }

@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
                 EvalCommand.class,
                 ScoreCommand.class,
                 BenchCommand.class,
+                BenchModelsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class SaaCli implements Runnable {
