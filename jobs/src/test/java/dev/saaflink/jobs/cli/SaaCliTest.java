@@ -49,7 +49,11 @@ class SaaCliTest {
         assertThat(err.toString()).contains("ingest");
 
         assertThat(run("ingest", "--topic", "t")).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing required options", "Try 'saa ingest --help'");
+        assertThat(err.toString()).contains("Missing required option: '--dataset=DIR'", "Try 'saa ingest --help'");
+
+        // --bootstrap-servers is checked when the command runs (eval takes a dataset or a topic), with the same error
+        assertThat(run("ingest", "--topic", "t", "--dataset", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("Missing required option: '--bootstrap-servers'");
     }
 
     @Test
