@@ -12,14 +12,9 @@ import java.util.Map;
  * {@code imageAuroc}, {@code imageMaxF1}, {@code imageAp} and, where the summary has them, {@code aupro},
  * {@code regionMaxF1Reference}, {@code regionMaxF1}, all in percent rounded to 2 decimals; a metric that is undefined
  * for the data stays NaN.
- *
- * <p>The three region metrics are looked up by record component name rather than called, so this class compiles
- * against summaries with and without them while they are being added; once they are settled the lookup can become
- * plain accessor calls.
  */
 public final class MetricsJson {
 
-    /** Optional summary components, in report order. */
     private MetricsJson() {}
 
     /** The summary's metrics; see the class comment for the keys. */
