@@ -14,7 +14,9 @@ import dev.saaflink.models.onnx.OnnxGraphBuilder;
  *       position itself is a candidate). {@link Mode#NEAREST}: each row's {@value #K} largest cosines, of which the
  *       largest is dropped before averaging: that one is the position itself, whose cosine 1 is the row maximum
  *       (for a zero vector the whole row is 0, so which one is dropped does not matter);</li>
- *   <li>output {@value #SALIENCY} float [P]: the mean distance {@code 0.5 * (1 - mean cosine)}.</li>
+ *   <li>output {@value #SALIENCY} float [P]: the mean distance {@code scale * (1 - mean cosine)}, where
+ *       {@code scale} is the float [1] input {@value #SCALE}: 0.5 as coded, 1.0 in the paper (reference section 12,
+ *       D3; {@link #CODE_SCALE}, {@link #PAPER_SCALE}).</li>
  * </ol>
  * The number of neighbours is the int64 [1] input {@value #K}: n for FARTHEST and n + 1 for NEAREST, with n already
  * clamped to the candidates (P, resp. P - 1); {@link OnnxKnnSaliency} does this. TopK runs unsorted (only the sum is
@@ -33,6 +35,13 @@ public final class KnnSaliencyGraph {
     public static final String FEATURES = "features";
     public static final String K = "k";
     public static final String SALIENCY = "saliency";
+    /** Float [1] input: the distance scale, d = scale * (1 - cos). */
+    public static final String SCALE = "scale";
+
+    /** The official code's distance scale: 0.5 * (1 - cos) (reference section 12, D3). */
+    public static final float CODE_SCALE = 0.5f;
+    /** The paper's distance scale: 1 - cos (Eq. 5). */
+    public static final float PAPER_SCALE = 1.0f;
 
     /** Norms below this count as zero vectors (they stay zero, as in the Java version). */
     static final float MIN_NORM = 1e-30f;
@@ -46,8 +55,8 @@ public final class KnnSaliencyGraph {
                 .opset(17)
                 .floatInput(FEATURES, "C", "P")
                 .int64Input(K, 1)
+                .floatInput(SCALE, 1)
                 .floatInitializer("min_norm", new float[] {MIN_NORM})
-                .floatInitializer("half", new float[] {0.5f})
                 .floatInitializer("one", new float[] {1f});
         g.node("ReduceSumSquare", FEATURES).outputs("sq_norm").attrInts("axes", 0).attr("keepdims", 1);
         g.node("Sqrt", "sq_norm").outputs("norm");
@@ -69,7 +78,7 @@ public final class KnnSaliencyGraph {
             g.node("Div", "others_sum", "others_count").outputs("mean_cos");
         }
         g.node("Sub", "one", "mean_cos").outputs("one_minus");
-        g.node("Mul", "one_minus", "half").outputs(SALIENCY);
+        g.node("Mul", "one_minus", SCALE).outputs(SALIENCY);
         return g.floatOutput(SALIENCY, "P").toBytes();
     }
 }

@@ -43,6 +43,11 @@ public final class OnnxKnnSaliency implements AutoCloseable {
         return mode;
     }
 
+    /** Saliency of every position with the code's distance 0.5 * (1 - cos); see {@link #compute(float[], int, int, int, float)}. */
+    public float[] compute(float[] chw, int channels, int positions, int neighbours) throws OrtException {
+        return compute(chw, channels, positions, neighbours, KnnSaliencyGraph.CODE_SCALE);
+    }
+
     /**
      * Saliency of every position.
      *
@@ -51,9 +56,12 @@ public final class OnnxKnnSaliency implements AutoCloseable {
      * @param positions P
      * @param neighbours distances averaged per position, clamped to the candidates (P for FARTHEST, P - 1 for
      *     NEAREST)
+     * @param distanceScale d = distanceScale * (1 - cos): 0.5 as coded, 1.0 in the paper (reference section 12, D3);
+     *     finite and positive
      * @return P values; all 0 for a single position in NEAREST mode (no other position)
      */
-    public float[] compute(float[] chw, int channels, int positions, int neighbours) throws OrtException {
+    public float[] compute(float[] chw, int channels, int positions, int neighbours, float distanceScale)
+            throws OrtException {
         if (channels <= 0 || positions <= 0) {
             throw new IllegalArgumentException("channels and positions must be positive: " + channels + ", " + positions);
         }
@@ -64,6 +72,9 @@ public final class OnnxKnnSaliency implements AutoCloseable {
         if (neighbours <= 0) {
             throw new IllegalArgumentException("neighbours must be positive: " + neighbours);
         }
+        if (!(distanceScale > 0) || Float.isInfinite(distanceScale)) {
+            throw new IllegalArgumentException("distanceScale must be finite and positive: " + distanceScale);
+        }
         int n = Math.min(neighbours, mode == KnnSaliencyGraph.Mode.FARTHEST ? positions : positions - 1);
         if (n == 0) {
             return new float[positions];
@@ -72,8 +83,10 @@ public final class OnnxKnnSaliency implements AutoCloseable {
         OrtEnvironment env = OrtSessions.environment();
         try (OnnxTensor features = OnnxTensor.createTensor(env, FloatBuffer.wrap(chw), new long[] {channels, positions});
              OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1});
+             OnnxTensor scaleTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {distanceScale}),
+                     new long[] {1});
              OrtSession.Result result = session.run(Map.of(KnnSaliencyGraph.FEATURES, features, KnnSaliencyGraph.K,
-                     kTensor))) {
+                     kTensor, KnnSaliencyGraph.SCALE, scaleTensor))) {
             FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
             float[] saliency = new float[positions];
             out.get(saliency);

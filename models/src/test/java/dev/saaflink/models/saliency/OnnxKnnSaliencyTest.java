@@ -85,6 +85,25 @@ class OnnxKnnSaliencyTest {
     }
 
     @Test
+    void distanceScaleOnTwoVectors() throws Exception {
+        // Reference section 12, D3. Two positions u=(3,4), v=(4,3): cos = (12 + 12) / (5 * 5) = 0.96.
+        // n=1, each position's only other neighbour is the other one (NEAREST) / the larger distance (FARTHEST):
+        // code 0.5 * (1 - 0.96) = 0.02; paper 1 - 0.96 = 0.04.
+        float[] chw = {3, 4, /* channel 1 */ 4, 3};
+        assertThat(nearest.compute(chw, 2, 2, 1)).containsExactly(new float[] {0.02f, 0.02f}, within(1e-6f));
+        assertThat(nearest.compute(chw, 2, 2, 1, KnnSaliencyGraph.CODE_SCALE))
+                .containsExactly(new float[] {0.02f, 0.02f}, within(1e-6f));
+        assertThat(nearest.compute(chw, 2, 2, 1, KnnSaliencyGraph.PAPER_SCALE))
+                .containsExactly(new float[] {0.04f, 0.04f}, within(1e-6f));
+        assertThat(farthest.compute(chw, 2, 2, 1, KnnSaliencyGraph.PAPER_SCALE))
+                .containsExactly(new float[] {0.04f, 0.04f}, within(1e-6f));
+        // FARTHEST n=2 averages the self distance 0 in: paper (0 + 0.04) / 2 = 0.02, code 0.01.
+        assertThat(farthest.compute(chw, 2, 2, 2, KnnSaliencyGraph.PAPER_SCALE))
+                .containsExactly(new float[] {0.02f, 0.02f}, within(1e-6f));
+        assertThat(farthest.compute(chw, 2, 2, 2)).containsExactly(new float[] {0.01f, 0.01f}, within(1e-6f));
+    }
+
+    @Test
     void matchesBruteForceOnRandomFeatures() throws Exception {
         Random rnd = new Random(7);
         for (int[] cpn : new int[][] {{3, 50, 5}, {16, 300, 40}, {64, 257, 256}, {8, 40, 39}, {8, 40, 40}, {8, 40, 400}}) {
@@ -129,5 +148,8 @@ class OnnxKnnSaliencyTest {
     void rejectsBadArguments() {
         assertThatThrownBy(() -> farthest.compute(new float[5], 2, 3, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> farthest.compute(new float[6], 2, 3, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> farthest.compute(new float[6], 2, 3, 1, 0f)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> farthest.compute(new float[6], 2, 3, 1, Float.NaN))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }
