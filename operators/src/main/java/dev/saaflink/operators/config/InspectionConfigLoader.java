@@ -46,8 +46,8 @@ public final class InspectionConfigLoader {
             "saliencyFeatures", "categories");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
-    private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyMode", "rescoreGamma",
-            "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
+    private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyDistanceScale",
+            "saliencyMode", "rescoreGamma", "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
     private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
     private static final Set<String> CATEGORY_KEYS = Set.of("objectPrompt", "instances", "topK", "areaRatio",
             "anomalyThreshold", "generalPrompts", "prompts");
@@ -256,6 +256,9 @@ public final class InspectionConfigLoader {
         SaaParameters.Builder b = SaaParameters.builder();
         if (n.has("saliencyNeighbours")) {
             b.saliencyNeighbours(n.integer("saliencyNeighbours"));
+        }
+        if (n.has("saliencyDistanceScale")) {
+            b.saliencyDistanceScale(n.number("saliencyDistanceScale"));
         }
         if (n.has("saliencyMode")) {
             String mode = n.text("saliencyMode");

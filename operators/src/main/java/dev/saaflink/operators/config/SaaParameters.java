@@ -7,14 +7,19 @@ import java.io.Serializable;
  * paper's values are noted per field (reference §12 and §17.2 item 6). Immutable; build variants with
  * {@link #builder()}.
  *
- * <p>Note for the paper setting: the code's saliency distance is 0.5·(1 − cos) (D3) where the paper uses
- * 1 − cos. If the saliency stage keeps the code's distance, the paper's exp(mean) corresponds to
- * rescoreGamma 2.0, not 1.0.
+ * <p>The paper-vs-code switches (reference §12): saliencyDistanceScale (D3), saliencyMode (D4), rescoreGamma (D6),
+ * fusionPlusOne (D7), samBgrQuirk (D10). They are independent: the paper's exp(mean(1 − cos)) is
+ * saliencyDistanceScale 1.0 with rescoreGamma 1.0; keeping the code's distance 0.5·(1 − cos), the same multiplier
+ * needs rescoreGamma 2.0.
  */
 public final class SaaParameters implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Upper bound of saliencyDistanceScale: 1.0 is the paper's 1 − cos; larger scales have no source. */
+    public static final double MAX_DISTANCE_SCALE = 1.0;
+
     private final int saliencyNeighbours;
+    private final double saliencyDistanceScale;
     private final SaliencyMode saliencyMode;
     private final double rescoreGamma;
     private final boolean fusionPlusOne;
@@ -24,11 +29,15 @@ public final class SaaParameters implements Serializable {
 
     private SaaParameters(Builder b) {
         require(b.saliencyNeighbours >= 1, "saliencyNeighbours", "must be >= 1", b.saliencyNeighbours);
+        require(Double.isFinite(b.saliencyDistanceScale) && b.saliencyDistanceScale > 0
+                && b.saliencyDistanceScale <= MAX_DISTANCE_SCALE, "saliencyDistanceScale",
+                "must be in (0, 1] (0.5 as coded, 1.0 paper)", b.saliencyDistanceScale);
         require(b.saliencyMode != null, "saliencyMode", "must be farthest or nearest", b.saliencyMode);
         require(Double.isFinite(b.rescoreGamma) && b.rescoreGamma >= 0, "rescoreGamma", "must be a finite number >= 0", b.rescoreGamma);
         require(b.boxThreshold >= 0 && b.boxThreshold <= 1, "boxThreshold", "must be in [0, 1]", b.boxThreshold);
         require(b.textThreshold >= 0 && b.textThreshold <= 1, "textThreshold", "must be in [0, 1]", b.textThreshold);
         this.saliencyNeighbours = b.saliencyNeighbours;
+        this.saliencyDistanceScale = b.saliencyDistanceScale;
         this.saliencyMode = b.saliencyMode;
         this.rescoreGamma = b.rescoreGamma;
         this.fusionPlusOne = b.fusionPlusOne;
@@ -52,6 +61,11 @@ public final class SaaParameters implements Serializable {
         return saliencyNeighbours;
     }
 
+    /** Saliency distance d = scale · (1 − cos): 0.5 as coded, 1.0 in the paper (D3). */
+    public double getSaliencyDistanceScale() {
+        return saliencyDistanceScale;
+    }
+
     /** FARTHEST as coded, NEAREST in the paper (D4). */
     public SaliencyMode getSaliencyMode() {
         return saliencyMode;
@@ -67,7 +81,10 @@ public final class SaaParameters implements Serializable {
         return fusionPlusOne;
     }
 
-    /** Feed SAM and the saliency network BGR as if it were RGB, as the code does (Q1, D10). */
+    /**
+     * Feed SAM and the saliency network (WideResNet50) BGR as if it were RGB, as the code does (true; Q1, D10), or
+     * RGB (false, what the models were trained on). GroundingDINO always gets RGB, as in the code.
+     */
     public boolean isSamBgrQuirk() {
         return samBgrQuirk;
     }
@@ -85,6 +102,7 @@ public final class SaaParameters implements Serializable {
     public Builder toBuilder() {
         return new Builder()
                 .saliencyNeighbours(saliencyNeighbours)
+                .saliencyDistanceScale(saliencyDistanceScale)
                 .saliencyMode(saliencyMode)
                 .rescoreGamma(rescoreGamma)
                 .fusionPlusOne(fusionPlusOne)
@@ -95,9 +113,15 @@ public final class SaaParameters implements Serializable {
 
     @Override
     public String toString() {
-        return "SaaParameters{saliencyNeighbours=" + saliencyNeighbours + ", saliencyMode=" + saliencyMode.yamlName()
+        return "SaaParameters{saliencyNeighbours=" + saliencyNeighbours + ", saliencyDistanceScale="
+                + saliencyDistanceScale + ", saliencyMode=" + saliencyMode.yamlName()
                 + ", rescoreGamma=" + rescoreGamma + ", fusionPlusOne=" + fusionPlusOne + ", samBgrQuirk=" + samBgrQuirk
                 + ", boxThreshold=" + boxThreshold + ", textThreshold=" + textThreshold + "}";
+    }
+
+    /** A form serialised before saliencyDistanceScale existed reads it as 0: give it the as-coded 0.5. */
+    private Object readResolve() {
+        return saliencyDistanceScale == 0 ? toBuilder().saliencyDistanceScale(0.5).build() : this;
     }
 
     private static void require(boolean ok, String field, String rule, Object got) {
@@ -109,6 +133,7 @@ public final class SaaParameters implements Serializable {
     /** Mutable builder; {@link #build()} validates. */
     public static final class Builder {
         private int saliencyNeighbours = 400;
+        private double saliencyDistanceScale = 0.5;
         private SaliencyMode saliencyMode = SaliencyMode.FARTHEST;
         private double rescoreGamma = 3.0;
         private boolean fusionPlusOne = true;
@@ -120,6 +145,11 @@ public final class SaaParameters implements Serializable {
 
         public Builder saliencyNeighbours(int v) {
             saliencyNeighbours = v;
+            return this;
+        }
+
+        public Builder saliencyDistanceScale(double v) {
+            saliencyDistanceScale = v;
             return this;
         }
 

@@ -81,6 +81,7 @@ public final class SegmentationFunction extends ModelStageFunction {
         SaaParameters algorithm = settings.inspection.getAlgorithm();
         CategoryConfig category = settings.inspection.resolve(frame.frame.category).config();
         SelfSimilaritySaliency.Neighbours mode = SelfSimilaritySaliency.Neighbours.valueOf(algorithm.getSaliencyMode().name());
+        double distanceScale = algorithm.getSaliencyDistanceScale(); // reference §12 D3: 0.5 as coded, 1.0 paper
 
         float[] map = null;
         if (wideResNet != null && category.getInstances() > 1 && wideResNet.multiInstanceSize() > 0) {
@@ -88,7 +89,8 @@ public final class SegmentationFunction extends ModelStageFunction {
             // the single-instance path below runs instead (§9.5).
             List<boolean[]> objects = segmentation.objectMasks(frame, category, decoder);
             long t0 = System.nanoTime();
-            map = SaliencyStage.multiInstanceAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(), objects);
+            map = SaliencyStage.multiInstanceAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(),
+                    distanceScale, objects);
             if (map != null) {
                 frame.recordStage("saliency", t0);
             }
@@ -97,8 +99,9 @@ public final class SegmentationFunction extends ModelStageFunction {
             long t0 = System.nanoTime();
             map = wideResNet != null
                     ? SaliencyStage.wideResNetAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(),
-                            algorithm.getSaliencyNeighbours(), mode, saliency)
-                    : SaliencyStage.saliencyAtImage(frame.embedding, algorithm.getSaliencyNeighbours(), mode, saliency);
+                            algorithm.getSaliencyNeighbours(), mode, distanceScale, saliency)
+                    : SaliencyStage.saliencyAtImage(frame.embedding, algorithm.getSaliencyNeighbours(), mode,
+                            distanceScale, saliency);
             frame.recordStage("saliency", t0);
         }
         frame.saliency = map;

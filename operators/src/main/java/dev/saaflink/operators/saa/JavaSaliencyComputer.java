@@ -6,8 +6,9 @@ import dev.saaflink.operators.saa.SelfSimilaritySaliency.Neighbours;
 public final class JavaSaliencyComputer implements SaliencyComputer {
 
     @Override
-    public float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode) {
-        return SelfSimilaritySaliency.compute(chw, channels, h, w, neighbours, mode);
+    public float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode,
+                           double distanceScale) {
+        return SelfSimilaritySaliency.compute(chw, channels, h, w, neighbours, mode, distanceScale);
     }
 
     @Override

@@ -9,7 +9,7 @@ import java.util.List;
  * (256x256 from WideResNet50 at 1024 input in the reference), with the object masks resized to it:
  * <ol>
  *   <li>for object {@code i}, every pixel {@code p} of its mask gets
- *       {@code 0.5 * (1 - max cos(f_p, f_q))} over the pixels {@code q} of all other objects' masks, where a pixel
+ *       {@code scale * (1 - max cos(f_p, f_q))} (scale 0.5 as coded, reference D3) over the pixels {@code q} of all other objects' masks, where a pixel
  *       that also lies inside object {@code i} counts as a zero vector (the reference zeroes object {@code i}'s
  *       positions in a working copy before gathering the others, so such a pixel contributes cosine 0);</li>
  *   <li>the map is 0 outside every object and, where objects overlap, the largest of their scores.</li>
@@ -68,13 +68,23 @@ public final class MultiInstanceSaliency {
         return null;
     }
 
+    /** {@link #compute(PositionFeatures, List, int, int, double)} with the code's distance 0.5 * (1 - cos). */
+    public static float[] compute(PositionFeatures features, List<boolean[]> gridMasks, int gridW, int gridH) {
+        return compute(features, gridMasks, gridW, gridH, SelfSimilaritySaliency.CODE_DISTANCE_SCALE);
+    }
+
     /**
-     * The multi-instance saliency on the grid, row-major {@code gridW * gridH}, values in [0, 0.5] for non-negative
-     * features.
+     * The multi-instance saliency on the grid, row-major {@code gridW * gridH}, values in [0, distanceScale] for
+     * non-negative features.
      *
+     * @param distanceScale {@code d = distanceScale * (1 - max cos)}: 0.5 as coded, 1.0 for the paper's distance
+     *     (reference section 12, D3); finite and positive
      * @throws IllegalArgumentException when {@link #fallbackReason} is not null or a mask has the wrong size
      */
-    public static float[] compute(PositionFeatures features, List<boolean[]> gridMasks, int gridW, int gridH) {
+    public static float[] compute(PositionFeatures features, List<boolean[]> gridMasks, int gridW, int gridH,
+                                  double distanceScale) {
+        SelfSimilaritySaliency.requireDistanceScale(distanceScale);
+        float scale = (float) distanceScale;
         int n = gridW * gridH;
         for (boolean[] m : gridMasks) {
             if (m.length != n) {
@@ -114,7 +124,7 @@ public final class MultiInstanceSaliency {
             float[] best = maxCosines(features, channels, ownPositions, positions(other, real));
             for (int k = 0; k < ownPositions.length; k++) {
                 float maxCos = zeroVectorAmongOthers || real == 0 ? Math.max(best[k], 0f) : best[k];
-                float score = 0.5f * (1f - maxCos);
+                float score = scale * (1f - maxCos);
                 int p = ownPositions[k];
                 if (score > map[p]) {
                     map[p] = score;

@@ -26,15 +26,16 @@ public final class OnnxSaliencyComputer implements SaliencyComputer {
     }
 
     @Override
-    public float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode)
-            throws OrtException {
+    public float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode,
+                           double distanceScale) throws OrtException {
         if (h <= 0 || w <= 0) {
             throw new IllegalArgumentException("h and w must be positive: " + h + ", " + w);
         }
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
         }
-        return session(mode).compute(chw, channels, h * w, neighbours);
+        SelfSimilaritySaliency.requireDistanceScale(distanceScale);
+        return session(mode).compute(chw, channels, h * w, neighbours, (float) distanceScale);
     }
 
     private synchronized OnnxKnnSaliency session(Neighbours mode) throws OrtException {

@@ -18,9 +18,19 @@ public interface SaliencyComputer extends AutoCloseable {
      * @param w feature map width
      * @param neighbours distances averaged per position, clamped to the candidates
      * @param mode which distances
-     * @return {@code h * w} saliency values, row-major
+     * @return {@code h * w} saliency values, row-major, with the code's distance 0.5 * (1 - cos)
      */
-    float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode) throws OrtException;
+    default float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode)
+            throws OrtException {
+        return compute(chw, channels, h, w, neighbours, mode, SelfSimilaritySaliency.CODE_DISTANCE_SCALE);
+    }
+
+    /**
+     * The same with an explicit distance scale, {@code d = distanceScale * (1 - cos)}: 0.5 as coded, 1.0 in the
+     * paper (reference section 12, D3); finite and positive.
+     */
+    float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode, double distanceScale)
+            throws OrtException;
 
     /** Which implementation this is, for logs and reports. */
     SaliencyBackend backend();

@@ -5,13 +5,14 @@ import java.util.Arrays;
 /**
  * The single-instance saliency prompt P^S: how unlike the rest of the image each feature position is. Every
  * position's channel vector is L2-normalised, compared with every position by cosine, turned into the distance
- * {@code d = 0.5 * (1 - cos)}, and the position's saliency is the mean of {@code neighbours} of its distances.
+ * {@code d = scale * (1 - cos)} (scale 0.5 as coded, 1.0 in the paper: reference section 12, D3), and the position's
+ * saliency is the mean of {@code neighbours} of its distances.
  *
  * <p>Two neighbour sets are offered (reference section 9, discrepancy D4): {@link Neighbours#FARTHEST} is what the
  * official code does (the largest distances, the position itself being one of the candidates), and
- * {@link Neighbours#NEAREST} is the paper's wording (the smallest distances, the position itself left out). The 0.5
- * factor is the code's; both modes use it, so values lie in [0, 0.5] for the non-negative WideResNet features and
- * rescoring's gamma decides the paper-versus-code exponent.
+ * {@link Neighbours#NEAREST} is the paper's wording (the smallest distances, the position itself left out). The
+ * distance scale is independent of the mode: with the code's 0.5 values lie in [0, 0.5] for the non-negative
+ * WideResNet features, with the paper's 1.0 in [0, 1]; rescoring's gamma is the separate exponent switch (D6).
  *
  * <p>Speed: 64x64 positions mean 4096 x 4096 dot products of length C. The obvious position-major dot product with
  * several scalar accumulators took 2 to 2.8 s for C = 256 on the shared 2-core build machine, because the Java 17 JIT
@@ -40,7 +41,17 @@ public final class SelfSimilaritySaliency {
     /** Below this span the quickselect finishes with an insertion sort. */
     private static final int SMALL_SPAN = 16;
 
+    /** The official code's distance scale, d = 0.5 * (1 - cos) (reference section 12, D3). */
+    public static final double CODE_DISTANCE_SCALE = 0.5;
+    /** The paper's distance scale, d = 1 - cos (Eq. 5). */
+    public static final double PAPER_DISTANCE_SCALE = 1.0;
+
     private SelfSimilaritySaliency() {}
+
+    /** {@link #compute(float[], int, int, int, int, Neighbours, double)} with the code's distance 0.5 * (1 - cos). */
+    public static float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode) {
+        return compute(chw, channels, h, w, neighbours, mode, CODE_DISTANCE_SCALE);
+    }
 
     /**
      * Computes the saliency map.
@@ -52,9 +63,12 @@ public final class SelfSimilaritySaliency {
      * @param neighbours how many distances to average per position (400 in the reference); clamped to the number
      *     of candidates ({@code h*w} for FARTHEST, {@code h*w - 1} for NEAREST)
      * @param mode which distances to average
+     * @param distanceScale {@code d = distanceScale * (1 - cos)}: {@link #CODE_DISTANCE_SCALE} (0.5) as coded,
+     *     {@link #PAPER_DISTANCE_SCALE} (1.0) in the paper (reference section 12, D3); finite and positive
      * @return {@code h * w} saliency values, row-major; 0 for a 1x1 map in NEAREST mode (no other position)
      */
-    public static float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode) {
+    public static float[] compute(float[] chw, int channels, int h, int w, int neighbours, Neighbours mode,
+                                  double distanceScale) {
         if (channels <= 0 || h <= 0 || w <= 0) {
             throw new IllegalArgumentException("channels, h and w must be positive: " + channels + ", " + h + ", " + w);
         }
@@ -68,6 +82,7 @@ public final class SelfSimilaritySaliency {
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
         }
+        requireDistanceScale(distanceScale);
         int positions = h * w;
         int k = Math.min(neighbours, mode == Neighbours.FARTHEST ? positions : positions - 1);
         float[] saliency = new float[positions];
@@ -82,7 +97,8 @@ public final class SelfSimilaritySaliency {
             int count = Math.min(ROW_BLOCK, positions - first);
             similarityRows(features, positions, first, rows);
             for (int r = 0; r < count; r++) {
-                saliency[first + r] = (float) meanDistance(rows[r], positions, first + r, k, mode, selector);
+                saliency[first + r] = (float) (distanceScale
+                        * meanOneMinusCos(rows[r], positions, first + r, k, mode, selector));
             }
         }
         return saliency;
@@ -185,12 +201,20 @@ public final class SelfSimilaritySaliency {
         }
     }
 
+    /** Rejects a distance scale that is not finite and positive. */
+    public static void requireDistanceScale(double distanceScale) {
+        if (!(distanceScale > 0) || Double.isInfinite(distanceScale)) {
+            throw new IllegalArgumentException("distanceScale must be finite and positive: " + distanceScale);
+        }
+    }
+
     /**
-     * Mean distance of one position from its similarity row; the row is used as scratch. Large distances are small
-     * cosines, so FARTHEST averages the k smallest cosines; NEAREST drops the self entry and averages the k largest
-     * cosines (k is at most positions - 1 there).
+     * Mean of {@code 1 - cos} over one position's selected neighbours, from its similarity row (the caller applies
+     * the distance scale); the row is used as scratch. Large distances are small cosines, so FARTHEST averages the k
+     * smallest cosines; NEAREST drops the self entry and averages the k largest cosines (k is at most
+     * positions - 1 there).
      */
-    private static double meanDistance(float[] cosines, int positions, int self, int k, Neighbours mode,
+    private static double meanOneMinusCos(float[] cosines, int positions, int self, int k, Neighbours mode,
                                        Selector selector) {
         double meanCos;
         if (mode == Neighbours.FARTHEST) {
@@ -205,7 +229,7 @@ public final class SelfSimilaritySaliency {
             }
             meanCos = -selector.sumOfSmallest(cosines, n, k) / k;
         }
-        return 0.5 * (1.0 - meanCos);
+        return 1.0 - meanCos;
     }
 
     /** Sum of the k smallest of {@code a[0..n)} by plain quickselect, reordering {@code a}. Values must not be NaN. */

@@ -13,7 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Saliency prompt (P^S) at original image resolution, raw distances in [0, 0.5] for non-negative features:
+ * Saliency prompt (P^S) at original image resolution, raw distances in [0, 0.5] for non-negative features with the
+ * code's distance scale ({@code algorithm.saliencyDistanceScale}, reference D3; [0, 1] with the paper's 1.0):
  * <ul>
  *   <li>on the SAM encoder's embedding (default): kNN self-similarity over the feature cells that cover the image
  *       (padding cells are left out, they would look "far" from everything), mapped back to original pixels;</li>
@@ -44,10 +45,19 @@ public final class SaliencyStage {
     /** The same, with the kNN part done by {@code computer} (e.g. the ONNX graph, possibly on a GPU). */
     public static float[] saliencyAtImage(SamEmbedding emb, int neighbours, SelfSimilaritySaliency.Neighbours mode,
                                           SaliencyComputer computer) throws OrtException {
+        return saliencyAtImage(emb, neighbours, mode, SelfSimilaritySaliency.CODE_DISTANCE_SCALE, computer);
+    }
+
+    /**
+     * The same with an explicit distance scale ({@code algorithm.saliencyDistanceScale}: 0.5 as coded, 1.0 paper;
+     * reference section 12, D3).
+     */
+    public static float[] saliencyAtImage(SamEmbedding emb, int neighbours, SelfSimilaritySaliency.Neighbours mode,
+                                          double distanceScale, SaliencyComputer computer) throws OrtException {
         int validW = emb.validGridW();
         int validH = emb.validGridH();
         float[] cells = SelfSimilaritySaliency.crop(emb.data, emb.channels, emb.gridH, emb.gridW, validH, validW);
-        float[] grid = computer.compute(cells, emb.channels, validH, validW, neighbours, mode);
+        float[] grid = computer.compute(cells, emb.channels, validH, validW, neighbours, mode, distanceScale);
         return gridToImage(grid, validW, validH, emb);
     }
 
@@ -59,8 +69,16 @@ public final class SaliencyStage {
     public static float[] wideResNetAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk, int neighbours,
                                             SelfSimilaritySaliency.Neighbours mode, SaliencyComputer computer)
             throws OrtException {
+        return wideResNetAtImage(wrn, image, bgrQuirk, neighbours, mode, SelfSimilaritySaliency.CODE_DISTANCE_SCALE,
+                computer);
+    }
+
+    /** The same with an explicit distance scale (0.5 as coded, 1.0 paper; reference section 12, D3). */
+    public static float[] wideResNetAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk, int neighbours,
+                                            SelfSimilaritySaliency.Neighbours mode, double distanceScale,
+                                            SaliencyComputer computer) throws OrtException {
         WideResNetFeatures.Features f = wrn.features(image, bgrQuirk);
-        float[] grid = computer.compute(f.chw(), f.channels(), f.height(), f.width(), neighbours, mode);
+        float[] grid = computer.compute(f.chw(), f.channels(), f.height(), f.width(), neighbours, mode, distanceScale);
         return squareGridToImage(grid, f.width(), f.height(), image.width, image.height);
     }
 
@@ -71,6 +89,13 @@ public final class SaliencyStage {
      */
     public static float[] multiInstanceAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk,
                                                List<boolean[]> objectMasks) throws OrtException {
+        return multiInstanceAtImage(wrn, image, bgrQuirk, SelfSimilaritySaliency.CODE_DISTANCE_SCALE, objectMasks);
+    }
+
+    /** The same with an explicit distance scale (0.5 as coded, 1.0 paper; reference section 12, D3). */
+    public static float[] multiInstanceAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk,
+                                               double distanceScale, List<boolean[]> objectMasks)
+            throws OrtException {
         if (multiInstanceFallback(wrn, objectMasks) != null) {
             return null;
         }
@@ -95,7 +120,7 @@ public final class SaliencyStage {
                 return grid.vectorsAt(positions);
             }
         };
-        float[] map = MultiInstanceSaliency.compute(features, onGrid, gw, gh);
+        float[] map = MultiInstanceSaliency.compute(features, onGrid, gw, gh, distanceScale);
         return squareGridToImage(map, gw, gh, image.width, image.height);
     }
 

@@ -91,6 +91,7 @@ class InspectionConfigLoaderTest {
 
         SaaParameters algo = config.getAlgorithm();
         assertThat(algo.getSaliencyNeighbours()).isEqualTo(400);
+        assertThat(algo.getSaliencyDistanceScale()).isEqualTo(0.5);
         assertThat(algo.getSaliencyMode()).isEqualTo(SaliencyMode.FARTHEST);
         assertThat(algo.getRescoreGamma()).isEqualTo(3.0);
         assertThat(algo.isFusionPlusOne()).isTrue();
@@ -150,7 +151,10 @@ class InspectionConfigLoaderTest {
     @Test
     void paperSettingsParse() {
         InspectionConfig c = parse(VALID.replace("saliencyMode: farthest",
-                "saliencyMode: nearest\n  rescoreGamma: 1\n  fusionPlusOne: false\n  samBgrQuirk: false"));
+                "saliencyMode: nearest\n  saliencyDistanceScale: 1\n  rescoreGamma: 1\n  fusionPlusOne: false\n"
+                        + "  samBgrQuirk: false"));
+        assertThat(c.getAlgorithm().getSaliencyDistanceScale()).isEqualTo(1.0);
+        assertThat(c.getAlgorithm().isSamBgrQuirk()).isFalse();
         assertThat(c.getAlgorithm().getSaliencyMode()).isEqualTo(SaliencyMode.NEAREST);
         assertThat(c.getAlgorithm().getRescoreGamma()).isEqualTo(1.0);
         assertThat(c.getAlgorithm().isFusionPlusOne()).isFalse();
@@ -195,6 +199,23 @@ class InspectionConfigLoaderTest {
             """)
     void invalidValuesAreNamedInTheMessage(String badLine, String goodLine, String expected) {
         String yaml = replaceFirst(VALID, goodLine, badLine);
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("test.yaml: ")
+                .hasMessageContaining(expected);
+    }
+
+    @ParameterizedTest(name = "saliencyDistanceScale: {0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            0    | algorithm.saliencyDistanceScale: must be in (0, 1] (0.5 as coded, 1.0 paper), got 0.0
+            -0.5 | algorithm.saliencyDistanceScale: must be in (0, 1] (0.5 as coded, 1.0 paper), got -0.5
+            1.5  | algorithm.saliencyDistanceScale: must be in (0, 1] (0.5 as coded, 1.0 paper), got 1.5
+            .nan | algorithm.saliencyDistanceScale: must be in (0, 1] (0.5 as coded, 1.0 paper), got NaN
+            half | algorithm.saliencyDistanceScale: must be a number, got text 'half'
+            """)
+    void invalidDistanceScaleIsNamed(String value, String expected) {
+        String yaml = replaceFirst(VALID, "saliencyMode: farthest",
+                "saliencyMode: farthest\n  saliencyDistanceScale: " + value);
         assertThatThrownBy(() -> parse(yaml))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessageContaining("test.yaml: ")
