@@ -82,7 +82,14 @@ class MiniSamRealModelTest {
         // the batch folded into its channels), so the batcher must fall back to per-item runs.
         assertThat(encoder.declaredBatchLimit()).isEqualTo(1);
         SamEmbedding viaPrepared = encoder.encodePrepared(java.util.List.of(encoder.prepare(img, false))).get(0);
-        assertThat(viaPrepared.data).containsExactly(emb.data);
+        // Same pre-processing, same graph: equal up to float noise (a session shared with another test may run with
+        // other thread counts, which reorders sums). Not containsExactly: its diff of a million floats never ends.
+        assertThat(viaPrepared.data).hasSameSizeAs(emb.data);
+        double maxDiff = 0;
+        for (int i = 0; i < emb.data.length; i++) {
+            maxDiff = Math.max(maxDiff, Math.abs(viaPrepared.data[i] - emb.data[i]));
+        }
+        assertThat(maxDiff).isLessThan(1e-3);
         assertThat(viaPrepared.imageWidth).isEqualTo(W);
         assertThat(viaPrepared.resizedHeight).isEqualTo(emb.resizedHeight);
     }
