@@ -19,7 +19,7 @@ import java.util.Map;
  * saliency. So it finds what looks unlike the rest of the image, whatever the defect is called; it cannot tell a
  * defect from a legitimately unique part (a logo, a screw head), cannot be steered by expert prompts, and the
  * category phrase filter has nothing to act on. Scores lie in the saliency range ([0, 0.5] for the reference
- * features) rather than in (0.1, 1], so the absolute anomaly-map values are not comparable with a detector-driven
+ * features with the code's distance scale, [0, 1] with the paper's: algorithm.saliencyDistanceScale) rather than in (0.1, 1], so the absolute anomaly-map values are not comparable with a detector-driven
  * run, although they are comparable across frames: the map is never normalised per image. The reason it exists at
  * all is that the detector is the one model we may lack, while the saliency needs only the feature extractor.
  *
