@@ -122,6 +122,7 @@ public final class IngestCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        kafka.bootstrapServers(); // a usage error when missing, before the dataset is scanned
         if (rate < 0) {
             throw new ParameterException(spec.commandLine(), "--rate must be 0 or more, got " + rate);
         }
