@@ -2,7 +2,7 @@
 """Export GroundingDINO (Swin-T OGC, the model SAA+ uses) to ONNX for saa-flink.
 
 NOT run in this repository (no model hub is reachable from its machines): run it where GitHub and the Hugging Face
-hub are reachable, then copy the output folder next to the job. Contract and background: models/EXPORT.md, section
+hub are reachable, then copy the output folder next to the job. Contract and background: models/README.md, section
 "GroundingDINO".
 
 What it writes into --out:
@@ -187,7 +187,7 @@ def sha256(path):
 def write_manifest(path, model_id, onnx_file, inputs, outputs, extra):
     onnx_path = os.path.join(os.path.dirname(path), onnx_file)
     lines = [
-        "# saa-flink model manifest written by models/export/export_groundingdino.py; see models/EXPORT.md",
+        "# saa-flink model manifest written by models/export/export_groundingdino.py; see models/README.md",
         "id=" + model_id,
         "file=" + onnx_file,
         "sha256=" + sha256(onnx_path),

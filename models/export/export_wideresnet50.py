@@ -2,7 +2,7 @@
 """Export WideResNet50-2 layers 1-3 (the saliency features of SAA+) to ONNX for saa-flink.
 
 NOT run in this repository (no model hub is reachable from its machines): run it where download.pytorch.org is
-reachable, then copy the output folder next to the job. Contract and background: models/EXPORT.md, section
+reachable, then copy the output folder next to the job. Contract and background: models/README.md, section
 "WideResNet50"; reference saa-plus-reference.md sections 4 and 9.
 
 What it writes into --out:
@@ -104,7 +104,7 @@ def check(onnx_path, model, sizes, batch=2, tolerance=1e-3):
 def write_manifest(path, model_id, onnx_file, weights_tag):
     onnx_path = os.path.join(os.path.dirname(path), onnx_file)
     lines = [
-        "# saa-flink model manifest written by models/export/export_wideresnet50.py; see models/EXPORT.md",
+        "# saa-flink model manifest written by models/export/export_wideresnet50.py; see models/README.md",
         "id=" + model_id,
         "version=torchvision-%s/%s/opset%d" % (torchvision.__version__, weights_tag, ARGS.opset),
         "weights=" + weights_tag,

@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GroundingDINO on ONNX Runtime, for a user-provided export described by a model manifest (models/EXPORT.md,
+ * GroundingDINO on ONNX Runtime, for a user-provided export described by a model manifest (models/README.md,
  * section "GroundingDINO"). Two export layouts:
  * <ul>
  *   <li><b>single</b> ({@code layout=single}, the default): one graph, image + text tensors in, logits and boxes out.

@@ -12,7 +12,7 @@ import dev.saaflink.models.store.ModelManifest;
  *       with a fixed input shape: the image is resized to it, aspect ratio not kept; otherwise the reference's
  *       aspect-keeping rule ({@code input.shortSide}, e.g. 800, capped by {@code input.maxSize}, e.g. 1333:
  *       torchvision's {@code RandomResize([800], max_size=1333)}), which needs an export with dynamic height and
- *       width. Export at the camera's reference size (see models/EXPORT.md) and the two agree exactly;</li>
+ *       width. Export at the camera's reference size (see models/README.md) and the two agree exactly;</li>
  *   <li>Pillow bilinear resize ({@link PilBilinear});</li>
  *   <li>channels in {@code input.colorOrder} (RGB for GroundingDINO), {@code (v - mean[c]) / std[c]} on the 0..255
  *       scale (ImageNet mean 123.675, 116.28, 103.53, std 58.395, 57.12, 57.375 = torchvision's

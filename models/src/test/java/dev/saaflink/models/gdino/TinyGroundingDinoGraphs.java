@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Tiny graphs with GroundingDINO's export contract (models/EXPORT.md): the same tensor names, element types and
+ * Tiny graphs with GroundingDINO's export contract (models/README.md): the same tensor names, element types and
  * ranks, but outputs computed by a few ops so that every value is known.
  * <ul>
  *   <li>{@code pred_logits[0, q, p] = sign[q] * (input_ids[p] + 100 position_ids[p] + 1000 rowSum(attention_mask)[p]

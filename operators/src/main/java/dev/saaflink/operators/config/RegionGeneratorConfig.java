@@ -12,7 +12,7 @@ import java.util.Locale;
 /**
  * Which region generator fills the language-prompt slot (P^L): the model-free saliency stand-in (the default, when
  * no detector is configured) or GroundingDINO from a user-provided ONNX export, named by its model manifest
- * (models/EXPORT.md). YAML:
+ * (models/README.md). YAML:
  * <pre>
  * regionGenerator:
  *   type: groundingdino                 # or standIn (default)
@@ -76,7 +76,7 @@ public final class RegionGeneratorConfig implements Serializable {
         Path abs = manifest.toAbsolutePath().normalize();
         if (!Files.isRegularFile(abs)) {
             throw new InvalidConfigException(at + "GroundingDINO model manifest " + abs + " does not exist (write it with"
-                    + " models/export/export_groundingdino.py, see models/EXPORT.md), or set regionGenerator.type to "
+                    + " models/export/export_groundingdino.py, see models/README.md), or set regionGenerator.type to "
                     + Type.STAND_IN.yamlName());
         }
         List<Path> files;

@@ -11,7 +11,7 @@ import java.util.Locale;
 /**
  * Which feature map the saliency prompt (P^S) runs its kNN self-similarity on: the SAM encoder's embedding (the
  * default, no extra model) or WideResNet50 layers 1 to 3 from a user-provided ONNX export named by its model manifest
- * (reference §4 and §9; models/EXPORT.md). YAML:
+ * (reference §4 and §9; models/README.md). YAML:
  * <pre>
  * saliencyFeatures:
  *   type: wideresnet50                  # or samEmbedding (default)
@@ -80,7 +80,7 @@ public final class SaliencyFeaturesConfig implements Serializable {
         Path abs = manifest.toAbsolutePath().normalize();
         if (!Files.isRegularFile(abs)) {
             throw new InvalidConfigException(at + "WideResNet50 model manifest " + abs + " does not exist (write it with"
-                    + " models/export/export_wideresnet50.py, see models/EXPORT.md), or set saliencyFeatures.type to "
+                    + " models/export/export_wideresnet50.py, see models/README.md), or set saliencyFeatures.type to "
                     + Type.SAM_EMBEDDING.yamlName());
         }
         ModelManifest m;

@@ -12,7 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A tiny model with GroundingDINO's export contract (models/EXPORT.md) whose answers are set per vocabulary token:
+ * A tiny model with GroundingDINO's export contract (models/README.md) whose answers are set per vocabulary token:
  * {@code pred_logits[0, q, p] = TOKEN_LOGITS[input_ids[p]][q]} (a Gather on a table) and fixed {@code pred_boxes}.
  * It takes only {@code samples} and {@code input_ids}; the wrapper skips the text tensors a graph does not declare.
  *
