@@ -21,6 +21,7 @@ import java.util.Properties;
  * npm single-mask decoder, would not find it). A manifest names the data file with the optional keys
  * {@value #EXTERNAL_DATA_FILE}, {@value #EXTERNAL_DATA_SHA256} and {@value #EXTERNAL_DATA_BYTES}; it is checked like
  * the graph (sha256 and size), so a changed weight file is refused although the small graph file is unchanged.
+ * {@code ExternalDataTest} checks both halves of this on a graph with an external-data file.
  */
 public final class SamModels {
 
