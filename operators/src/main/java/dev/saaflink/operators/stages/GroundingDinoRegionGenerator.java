@@ -5,6 +5,7 @@ import dev.saaflink.models.gdino.Detection;
 import dev.saaflink.models.gdino.DetectionFilter;
 import dev.saaflink.models.gdino.GroundingDino;
 import dev.saaflink.models.image.RgbImage;
+import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.PromptSpec;
@@ -51,6 +52,8 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
     private final double boxThreshold;
     private final double textThreshold;
     private final int ortIntraOpThreads;
+    private final ExecutionProvider provider;
+    private final int deviceId;
     private final String id;
     private final LinkedHashMap<String, String> modelIds;
 
@@ -72,6 +75,14 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
      * @param ortIntraOpThreads ONNX Runtime intra-op threads (0 = half the cores)
      */
     public GroundingDinoRegionGenerator(Path manifest, SaaParameters algorithm, int ortIntraOpThreads) {
+        this(manifest, algorithm, ortIntraOpThreads, ExecutionProvider.CPU, 0);
+    }
+
+    /** As above, on the given execution provider and device (the job's {@code --execution-provider}). */
+    public GroundingDinoRegionGenerator(Path manifest, SaaParameters algorithm, int ortIntraOpThreads,
+                                        ExecutionProvider provider, int deviceId) {
+        this.provider = provider;
+        this.deviceId = deviceId;
         this.manifest = manifest.toAbsolutePath().toString();
         this.boxThreshold = algorithm.getBoxThreshold();
         this.textThreshold = algorithm.getTextThreshold();
@@ -198,7 +209,8 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
                 m = model;
                 if (m == null) {
                     try {
-                        m = GroundingDino.open(Path.of(manifest), SessionSettings.cpu(ortIntraOpThreads));
+                        m = GroundingDino.open(Path.of(manifest),
+                                SessionSettings.of(ortIntraOpThreads, provider, deviceId));
                     } catch (IOException e) {
                         throw new UncheckedIOException("cannot open GroundingDINO from " + manifest, e);
                     } catch (OrtException e) {

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.stages;
 
+import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.operators.config.RegionGeneratorConfig;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 
@@ -20,7 +21,7 @@ public final class RegionGenerators {
         RegionGeneratorConfig c = settings.inspection.getRegionGenerator();
         if (c.isGroundingDino()) {
             return new GroundingDinoRegionGenerator(c.getModel(), settings.inspection.getAlgorithm(),
-                    settings.ortIntraOpThreads);
+                    settings.ortIntraOpThreads, ExecutionProvider.parse(settings.executionProvider), settings.deviceId);
         }
         return new SaliencyStandInGenerator(settings.inspection.getStandIn().toSettings());
     }
