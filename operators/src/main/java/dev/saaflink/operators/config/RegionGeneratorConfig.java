@@ -7,7 +7,6 @@ import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Which region generator fills the language-prompt slot (P^L): the model-free saliency stand-in (the default, when
@@ -26,7 +25,7 @@ public final class RegionGeneratorConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The generator kinds, with their YAML names. */
-    public enum Type {
+    public enum Type implements YamlNamed {
         STAND_IN("standIn"),
         GROUNDING_DINO("groundingdino");
 
@@ -36,18 +35,14 @@ public final class RegionGeneratorConfig implements Serializable {
             this.yamlName = yamlName;
         }
 
+        @Override
         public String yamlName() {
             return yamlName;
         }
 
         /** The type for a YAML name (case-insensitive), or null. */
         public static Type parse(String name) {
-            for (Type t : values()) {
-                if (t.yamlName.toLowerCase(Locale.ROOT).equals(name.trim().toLowerCase(Locale.ROOT))) {
-                    return t;
-                }
-            }
-            return null;
+            return YamlNamed.parse(Type.class, name);
         }
     }
 

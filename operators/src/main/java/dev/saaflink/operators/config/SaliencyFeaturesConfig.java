@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * Which feature map the saliency prompt (P^S) runs its kNN self-similarity on: the SAM encoder's embedding (the
@@ -28,7 +27,7 @@ public final class SaliencyFeaturesConfig implements Serializable {
     public static final String SAM_EMBEDDING_ID = "samEncoder-embedding";
 
     /** The feature kinds, with their YAML names. */
-    public enum Type {
+    public enum Type implements YamlNamed {
         SAM_EMBEDDING("samEmbedding"),
         WIDE_RESNET50("wideresnet50");
 
@@ -38,18 +37,14 @@ public final class SaliencyFeaturesConfig implements Serializable {
             this.yamlName = yamlName;
         }
 
+        @Override
         public String yamlName() {
             return yamlName;
         }
 
         /** The type for a YAML name (case-insensitive), or null. */
         public static Type parse(String name) {
-            for (Type t : values()) {
-                if (t.yamlName.toLowerCase(Locale.ROOT).equals(name.trim().toLowerCase(Locale.ROOT))) {
-                    return t;
-                }
-            }
-            return null;
+            return YamlNamed.parse(Type.class, name);
         }
     }
 

