@@ -11,6 +11,7 @@ import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.saa.SaliencyComputer;
 import dev.saaflink.operators.saa.SelfSimilaritySaliency;
+import dev.saaflink.operators.stages.RegionGenerator;
 import dev.saaflink.operators.stages.SaliencyStage;
 import dev.saaflink.operators.stages.SegmentationStage;
 import org.slf4j.Logger;
@@ -82,30 +83,32 @@ public final class SegmentationFunction extends ModelStageFunction {
         SelfSimilaritySaliency.Neighbours mode = SelfSimilaritySaliency.Neighbours.valueOf(algorithm.getSaliencyMode().name());
         double distanceScale = algorithm.getSaliencyDistanceScale(); // reference §12 D3: 0.5 as coded, 1.0 paper
 
-        float[] map = null;
-        if (wideResNet != null && category.getInstances() > 1 && wideResNet.multiInstanceSize() > 0) {
-            // Reference §9.3: the object pass's SAM masks; with fewer than two, or a mask lost on the feature grid,
-            // the single-instance path below runs instead (§9.5).
-            List<boolean[]> objects = segmentation.objectMasks(frame, category, decoder);
-            long t0 = System.nanoTime();
-            map = SaliencyStage.multiInstanceAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(),
-                    distanceScale, objects);
-            if (map != null) {
+        try (RegionGenerator.FrameProposals proposals = segmentation.start(frame, category)) {
+            float[] map = null;
+            if (wideResNet != null && category.getInstances() > 1 && wideResNet.multiInstanceSize() > 0) {
+                // Reference §9.3: the object pass's SAM masks; with fewer than two, or a mask lost on the feature
+                // grid, the single-instance path below runs instead (§9.5).
+                List<boolean[]> objects = segmentation.objectMasks(frame, proposals, decoder);
+                long t0 = System.nanoTime();
+                map = SaliencyStage.multiInstanceAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(),
+                        distanceScale, objects);
+                if (map != null) {
+                    frame.recordStage("saliency", t0);
+                }
+            }
+            if (map == null) {
+                long t0 = System.nanoTime();
+                map = wideResNet != null
+                        ? SaliencyStage.wideResNetAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(),
+                                algorithm.getSaliencyNeighbours(), mode, distanceScale, saliency)
+                        : SaliencyStage.saliencyAtImage(frame.embedding, algorithm.getSaliencyNeighbours(), mode,
+                                distanceScale, saliency);
                 frame.recordStage("saliency", t0);
             }
-        }
-        if (map == null) {
-            long t0 = System.nanoTime();
-            map = wideResNet != null
-                    ? SaliencyStage.wideResNetAtImage(wideResNet, frame.frame.image, algorithm.isSamBgrQuirk(),
-                            algorithm.getSaliencyNeighbours(), mode, distanceScale, saliency)
-                    : SaliencyStage.saliencyAtImage(frame.embedding, algorithm.getSaliencyNeighbours(), mode,
-                            distanceScale, saliency);
-            frame.recordStage("saliency", t0);
-        }
-        frame.saliency = map;
+            frame.saliency = map;
 
-        segmentation.run(frame, category, decoder);
+            segmentation.run(frame, category, proposals, decoder);
+        }
         // The embedding and the pixel-level saliency stay here; only masks and per-region means travel on.
         frame.embedding = null;
         frame.saliency = null;

@@ -16,7 +16,6 @@ import dev.saaflink.schemas.RegionSource;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,11 +38,10 @@ import java.util.Map;
  * </ol>
  * Boxes go to pixels as {@code x1 = (cx - w/2) * W} etc., rounded to the nearest pixel and clipped to the image.
  *
- * <p>The model opens lazily on first use in the worker (sessions are shared per JVM) and is released by
- * {@link #close()}. {@link #objectBoxes} (multi-instance categories), {@link #propose} and {@link #objectArea} are
- * called one after the other for a frame on the same thread (see {@link SegmentationStage}); the object pass's boxes
- * and area are kept per thread for that frame, so the object pass runs once (the image side runs again in
- * {@link #propose} when {@link #objectBoxes} came first).
+ * <p>The model opens in {@link #open()} (or lazily on the first frame; sessions are shared per JVM) and is released
+ * by {@link #close()}. Per frame, {@link #start} runs the image side once and the object pass; the defect prompts
+ * run on the same image features when the candidates are asked for, and the features are released when the
+ * frame's proposals are closed.
  */
 public final class GroundingDinoRegionGenerator implements RegionGenerator, AutoCloseable {
     private static final long serialVersionUID = 1L;
@@ -58,12 +56,6 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
     private final LinkedHashMap<String, String> modelIds;
 
     private transient volatile GroundingDino model;
-    private transient ThreadLocal<LastFrame> last;
-
-    /** The object-pass result of the last frame a thread worked on (weakly held: it must not keep the pixels). */
-    private record LastFrame(WeakReference<FrameInProgress> frame, String category, double objectArea,
-                             List<RegionCandidate> objectBoxes) {
-    }
 
     /** Result of one object pass. */
     private record ObjectPass(double area, List<RegionCandidate> boxes) {
@@ -102,61 +94,73 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
     }
 
     @Override
-    public List<RegionCandidate> propose(FrameInProgress frame, CategoryConfig category) {
+    public FrameProposals start(FrameInProgress frame, CategoryConfig category) {
         RgbImage img = frame.frame.image;
-        try (GroundingDino.ImageFeatures features = model().encodeImage(img)) {
-            ObjectPass objects = cached(frame, category);
-            if (objects == null) {
-                objects = objectPass(features, category, img.width, img.height);
-                remember(frame, category, objects);
+        GroundingDino.ImageFeatures features = null;
+        try {
+            features = model().encodeImage(img);
+            return new Proposals(frame, category, features, objectPass(features, category, img.width, img.height));
+        } catch (OrtException | RuntimeException e) {
+            if (features != null) {
+                features.close();
             }
-            double objectArea = objects.area();
+            throw failure(frame, e);
+        }
+    }
+
+    /** One frame's image features and object pass; the defect prompts run on the same features. */
+    private final class Proposals implements FrameProposals {
+        private final FrameInProgress frame;
+        private final CategoryConfig category;
+        private final GroundingDino.ImageFeatures features;
+        private final ObjectPass objects;
+
+        Proposals(FrameInProgress frame, CategoryConfig category, GroundingDino.ImageFeatures features,
+                  ObjectPass objects) {
+            this.frame = frame;
+            this.category = category;
+            this.features = features;
+            this.objects = objects;
+        }
+
+        @Override
+        public List<RegionCandidate> objectBoxes() {
+            return objects.boxes();
+        }
+
+        @Override
+        public double objectArea() {
+            return objects.area();
+        }
+
+        @Override
+        public List<RegionCandidate> candidates() {
+            RgbImage img = frame.frame.image;
             DetectionFilter filter = new DetectionFilter(boxThreshold, textThreshold);
-            double maxArea = category.getAreaRatio() * objectArea;
+            double maxArea = category.getAreaRatio() * objects.area();
             List<RegionCandidate> out = new ArrayList<>();
-            for (PromptSpec p : category.allPrompts()) {
-                for (Detection d : model().detect(features, p.getText(), filter, maxArea, 0.0, p.getFilterWord())) {
-                    out.add(toCandidate(d, img.width, img.height));
+            try {
+                for (PromptSpec p : category.allPrompts()) {
+                    for (Detection d : model().detect(features, p.getText(), filter, maxArea, 0.0, p.getFilterWord())) {
+                        out.add(toCandidate(d, img.width, img.height));
+                    }
                 }
+            } catch (OrtException e) {
+                throw failure(frame, e);
             }
             return out;
-        } catch (OrtException e) {
-            throw new IllegalStateException("GroundingDINO failed on frame " + frame.frame.frameId + ": " + e.getMessage(), e);
+        }
+
+        @Override
+        public void close() {
+            features.close();
         }
     }
 
-    @Override
-    public double objectArea(FrameInProgress frame, CategoryConfig category) {
-        return objects(frame, category).area();
-    }
-
-    /** The object pass's boxes (run once per frame and thread, shared with {@link #propose} and {@link #objectArea}). */
-    @Override
-    public List<RegionCandidate> objectBoxes(FrameInProgress frame, CategoryConfig category) {
-        return objects(frame, category).boxes();
-    }
-
-    private ObjectPass objects(FrameInProgress frame, CategoryConfig category) {
-        ObjectPass c = cached(frame, category);
-        if (c != null) {
-            return c;
-        }
-        RgbImage img = frame.frame.image;
-        try (GroundingDino.ImageFeatures features = model().encodeImage(img)) {
-            ObjectPass pass = objectPass(features, category, img.width, img.height);
-            remember(frame, category, pass);
-            return pass;
-        } catch (OrtException e) {
-            throw new IllegalStateException("GroundingDINO failed on frame " + frame.frame.frameId + ": " + e.getMessage(), e);
-        }
-    }
-
-    private ObjectPass cached(FrameInProgress frame, CategoryConfig category) {
-        LastFrame l = lastFrames().get();
-        if (l != null && l.frame().get() == frame && l.category().equals(category.getName())) {
-            return new ObjectPass(l.objectArea(), l.objectBoxes());
-        }
-        return null;
+    private static IllegalStateException failure(FrameInProgress frame, Exception e) {
+        return e instanceof IllegalStateException ise ? ise
+                : new IllegalStateException("GroundingDINO failed on frame " + frame.frame.frameId + ": "
+                        + e.getMessage(), e);
     }
 
     private ObjectPass objectPass(GroundingDino.ImageFeatures features, CategoryConfig category, int width, int height)
@@ -168,17 +172,6 @@ public final class GroundingDinoRegionGenerator implements RegionGenerator, Auto
             boxes.add(toCandidate(d, width, height));
         }
         return new ObjectPass(DetectionFilter.objectArea(objects), List.copyOf(boxes));
-    }
-
-    private void remember(FrameInProgress frame, CategoryConfig category, ObjectPass pass) {
-        lastFrames().set(new LastFrame(new WeakReference<>(frame), category.getName(), pass.area(), pass.boxes()));
-    }
-
-    private synchronized ThreadLocal<LastFrame> lastFrames() {
-        if (last == null) {
-            last = new ThreadLocal<>();
-        }
-        return last;
     }
 
     /** Pixel box of a detection, rounded and clipped to the image, at least one pixel wide and high. */

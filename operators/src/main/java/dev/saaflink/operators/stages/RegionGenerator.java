@@ -15,23 +15,12 @@ import java.util.List;
  */
 public interface RegionGenerator extends Serializable {
 
-    /** Candidate boxes with generator scores; before the property filter. */
-    List<RegionCandidate> propose(FrameInProgress frame, CategoryConfig category);
-
     /**
-     * Largest normalised object box area, the reference's area reference for the property filter (1 when the
-     * generator has no object pass or found no object).
+     * Starts the generator's work on one frame. GroundingDINO encodes the image here, once, and runs the object pass
+     * (reference §3.2); the stand-in does nothing until the candidates are asked for. Close the result when the
+     * frame is done (it may hold the image features).
      */
-    double objectArea(FrameInProgress frame, CategoryConfig category);
-
-    /**
-     * The object pass's boxes in pixels (reference §3.2: object caption, {@code 0 < w*h < 1/N}), whose SAM masks the
-     * multi-instance saliency needs (§9.3). Empty when the generator has no object pass (the stand-in) or found no
-     * object; the caller then uses the single-instance saliency (§9.5).
-     */
-    default List<RegionCandidate> objectBoxes(FrameInProgress frame, CategoryConfig category) {
-        return List.of();
-    }
+    FrameProposals start(FrameInProgress frame, CategoryConfig category);
 
     RegionSource source();
 
@@ -44,5 +33,28 @@ public interface RegionGenerator extends Serializable {
 
     /** Releases what {@link #open()} (or the first frame) loaded; a later call may open it again. */
     default void close() {
+    }
+
+    /** One frame's proposals: what the object pass found, then the candidate boxes. */
+    interface FrameProposals extends AutoCloseable {
+
+        /**
+         * The object pass's boxes in pixels (reference §3.2: object caption, {@code 0 < w*h < 1/N}), whose SAM masks
+         * the multi-instance saliency needs (§9.3). Empty when the generator has no object pass (the stand-in) or
+         * found no object; the caller then uses the single-instance saliency (§9.5).
+         */
+        List<RegionCandidate> objectBoxes();
+
+        /**
+         * Largest normalised object box area, the reference's area reference for the property filter (1 when the
+         * generator has no object pass or found no object).
+         */
+        double objectArea();
+
+        /** Candidate boxes with generator scores, before the property filter; call once the saliency map is set. */
+        List<RegionCandidate> candidates();
+
+        @Override
+        void close();
     }
 }

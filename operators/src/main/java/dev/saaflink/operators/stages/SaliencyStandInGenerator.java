@@ -25,13 +25,28 @@ public final class SaliencyStandInGenerator implements RegionGenerator {
     }
 
     @Override
-    public List<RegionCandidate> propose(FrameInProgress frame, CategoryConfig category) {
-        return SaliencyProposer.propose(frame.saliency, frame.frame.image.width, frame.frame.image.height, settings);
-    }
+    public FrameProposals start(FrameInProgress frame, CategoryConfig category) {
+        return new FrameProposals() {
+            @Override
+            public List<RegionCandidate> objectBoxes() {
+                return List.of();
+            }
 
-    @Override
-    public double objectArea(FrameInProgress frame, CategoryConfig category) {
-        return 1.0;
+            @Override
+            public double objectArea() {
+                return 1.0;
+            }
+
+            @Override
+            public List<RegionCandidate> candidates() {
+                return SaliencyProposer.propose(frame.saliency, frame.frame.image.width, frame.frame.image.height,
+                        settings);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     @Override

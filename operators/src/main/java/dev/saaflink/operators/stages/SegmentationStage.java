@@ -38,15 +38,22 @@ public final class SegmentationStage implements Serializable {
         generator.close();
     }
 
+    /** Starts the region generator on the frame (GroundingDINO: image features and object pass); close it after. */
+    public RegionGenerator.FrameProposals start(FrameInProgress p, CategoryConfig category) {
+        long t0 = System.nanoTime();
+        RegionGenerator.FrameProposals proposals = generator.start(p, category);
+        p.recordStage("objectPass", t0);
+        return proposals;
+    }
+
     /**
-     * The SAM masks of the region generator's object boxes (reference §3.2 step 5), at image resolution, for the
-     * multi-instance saliency; empty when the generator has no object pass or found no object. Records the
-     * "objectMasks" stage time.
+     * The SAM masks of the object pass's boxes (reference §3.2 step 5), at image resolution, for the multi-instance
+     * saliency; empty when the generator has no object pass or found no object. Records the "objectMasks" stage time.
      */
-    public List<boolean[]> objectMasks(FrameInProgress p, CategoryConfig category, SamDecoder decoder)
+    public List<boolean[]> objectMasks(FrameInProgress p, RegionGenerator.FrameProposals proposals, SamDecoder decoder)
             throws OrtException {
         long t0 = System.nanoTime();
-        List<RegionCandidate> boxes = generator.objectBoxes(p, category);
+        List<RegionCandidate> boxes = proposals.objectBoxes();
         List<boolean[]> masks = new ArrayList<>(boxes.size());
         for (RegionCandidate b : boxes) {
             masks.add(decoder.decodeBox(p.embedding, b.x1, b.y1, b.x2, b.y2).pixels);
@@ -56,16 +63,16 @@ public final class SegmentationStage implements Serializable {
     }
 
     /** Fills {@code p.regions}; records the "proposals" and "samDecoder" stage times. */
-    public void run(FrameInProgress p, CategoryConfig category, SamDecoder decoder) throws OrtException {
+    public void run(FrameInProgress p, CategoryConfig category, RegionGenerator.FrameProposals proposals,
+                    SamDecoder decoder) throws OrtException {
         int w = p.frame.image.width;
         int h = p.frame.image.height;
 
         long t0 = System.nanoTime();
-        List<RegionCandidate> candidates = generator.propose(p, category);
-        double objectArea = generator.objectArea(p, category);
-        List<RegionCandidate> kept = PropertyFilter.filter(candidates, w, h, category.getAreaRatio(), objectArea);
+        List<RegionCandidate> candidates = proposals.candidates();
+        List<RegionCandidate> kept = PropertyFilter.filter(candidates, w, h, category.getAreaRatio(),
+                proposals.objectArea());
         p.recordStage("proposals", t0);
-
         long t1 = System.nanoTime();
         List<SegmentedRegion> regions = new ArrayList<>(kept.size());
         for (RegionCandidate c : kept) {

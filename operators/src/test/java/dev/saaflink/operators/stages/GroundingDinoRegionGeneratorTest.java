@@ -58,10 +58,15 @@ class GroundingDinoRegionGeneratorTest {
         try (GroundingDinoRegionGenerator g = generator(dir)) {
             FrameInProgress f = frame();
             CategoryConfig c = mtd().build();
-            List<RegionCandidate> boxes = g.propose(f, c);
+            List<RegionCandidate> boxes;
+            double objectArea;
+            try (RegionGenerator.FrameProposals p = g.start(f, c)) {
+                boxes = p.candidates();
+                objectArea = p.objectArea();
+            }
             // object caption "mtd,.": queries 0 (area 0.40, 'mtd' 0.881) and 1 (0.02, 'mtd' 0.269) pass; query 2 has
             // no token above 0.1. The largest surviving object box is query 0: area 0.8 * 0.5 in float32.
-            assertThat(g.objectArea(f, c)).isEqualTo((double) (0.8f * 0.5f));
+            assertThat(objectArea).isEqualTo((double) (0.8f * 0.5f));
             // defect cap = 0.5 * 0.4 = 0.2: only query 1 (0.02) fits; query 2 (0.25, 'hole') does not.
             // "black hole.": query 1, score sigmoid(1), phrase "black"
             // "crack on mtd": query 1's phrase is "crack mtd", which contains the filter word: dropped
@@ -76,7 +81,7 @@ class GroundingDinoRegionGeneratorTest {
             assertThat(b.score).isCloseTo(sig(0.5), within(1e-6));
             assertThat(b.label).isEqualTo("crack");
             // the stage's own area filter keeps both
-            assertThat(PropertyFilter.filter(boxes, W, H, c.getAreaRatio(), g.objectArea(f, c))).hasSize(2);
+            assertThat(PropertyFilter.filter(boxes, W, H, c.getAreaRatio(), objectArea)).hasSize(2);
         }
     }
 
@@ -85,8 +90,12 @@ class GroundingDinoRegionGeneratorTest {
         try (GroundingDinoRegionGenerator g = generator(dir)) {
             FrameInProgress f = frame();
             CategoryConfig c = mtd().objectPrompt("object").build();
-            List<RegionCandidate> boxes = g.propose(f, c);
-            assertThat(g.objectArea(f, c)).isEqualTo(1.0);
+            List<RegionCandidate> boxes;
+            try (RegionGenerator.FrameProposals p = g.start(f, c)) {
+                boxes = p.candidates();
+                assertThat(p.objectArea()).isEqualTo(1.0);
+                assertThat(p.objectBoxes()).isEmpty();
+            }
             // cap 0.5: "black hole." now also keeps query 2 (0.25, phrase "hole", score sigmoid(1.5))
             assertThat(boxes).extracting(r -> r.label).containsExactly("black", "hole", "crack");
             RegionCandidate q2 = boxes.get(1);
@@ -101,8 +110,10 @@ class GroundingDinoRegionGeneratorTest {
             FrameInProgress f = frame();
             // N = 4: object boxes must be < 0.25, so only query 1 (0.02) counts; defect cap 0.5 * 0.02 = 0.01
             CategoryConfig c = mtd().instances(4).build();
-            assertThat(g.objectArea(f, c)).isEqualTo((double) (0.2f * 0.1f));
-            assertThat(g.propose(f, c)).isEmpty();
+            try (RegionGenerator.FrameProposals p = g.start(f, c)) {
+                assertThat(p.objectArea()).isEqualTo((double) (0.2f * 0.1f));
+                assertThat(p.candidates()).isEmpty();
+            }
         }
     }
 
@@ -112,21 +123,27 @@ class GroundingDinoRegionGeneratorTest {
             FrameInProgress f = frame();
             // N = 1: queries 0 and 1 survive the object pass; query 1 is the 0.2 x 0.1 box at (30, 20)-(70, 30).
             CategoryConfig one = mtd().build();
-            List<RegionCandidate> objects = g.objectBoxes(f, one);
-            assertThat(objects).hasSize(2);
-            RegionCandidate q1 = objects.get(1);
-            assertThat(new int[] {q1.x1, q1.y1, q1.x2, q1.y2}).containsExactly(30, 20, 70, 30);
-            assertThat(g.objectArea(f, one)).isEqualTo((double) (0.8f * 0.5f));
+            try (RegionGenerator.FrameProposals p = g.start(f, one)) {
+                List<RegionCandidate> objects = p.objectBoxes();
+                assertThat(objects).hasSize(2);
+                RegionCandidate q1 = objects.get(1);
+                assertThat(new int[] {q1.x1, q1.y1, q1.x2, q1.y2}).containsExactly(30, 20, 70, 30);
+                assertThat(p.objectArea()).isEqualTo((double) (0.8f * 0.5f));
+            }
             // N = 4: only query 1 stays under 1/N, so the multi-instance saliency would fall back (one object).
-            FrameInProgress f4 = frame();
             CategoryConfig four = mtd().instances(4).build();
-            assertThat(g.objectBoxes(f4, four)).hasSize(1);
-            assertThat(g.objectArea(f4, four)).isEqualTo((double) (0.2f * 0.1f));
-            assertThat(g.propose(f4, four)).isEmpty();
+            try (RegionGenerator.FrameProposals p = g.start(frame(), four)) {
+                assertThat(p.objectBoxes()).hasSize(1);
+                assertThat(p.objectArea()).isEqualTo((double) (0.2f * 0.1f));
+                assertThat(p.candidates()).isEmpty();
+            }
         }
-        // The stand-in has no object pass.
-        assertThat(new SaliencyStandInGenerator(dev.saaflink.operators.config.StandInConfig.defaults().toSettings())
-                .objectBoxes(frame(), mtd().build())).isEmpty();
+        // The stand-in has no object pass: no boxes, the whole image as the area reference.
+        try (RegionGenerator.FrameProposals p = new SaliencyStandInGenerator(
+                dev.saaflink.operators.config.StandInConfig.defaults().toSettings()).start(frame(), mtd().build())) {
+            assertThat(p.objectBoxes()).isEmpty();
+            assertThat(p.objectArea()).isEqualTo(1.0);
+        }
     }
 
     @Test
