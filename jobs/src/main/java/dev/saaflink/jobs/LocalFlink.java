@@ -9,7 +9,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** Execution settings shared by every way of running the job, and the in-process MiniCluster for local runs. */
+/**
+ * Execution settings shared by every way of running the job: the in-process MiniCluster for local runs, and the
+ * environment a real cluster hands to the job jar's main.
+ */
 public final class LocalFlink {
 
     /** A few failed checkpoints (e.g. a slow one under load) must not fail the job; the next one catches up. */
@@ -31,6 +34,23 @@ public final class LocalFlink {
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        configure(env, checkpointIntervalMillis);
+        return env;
+    }
+
+    /**
+     * The environment of the cluster the job was submitted to ({@code flink run}, application mode, the Kubernetes
+     * operator). Restart strategy, checkpoint storage and state backend come from the cluster's config.yaml;
+     * {@code checkpointDir}, when given, overrides the cluster's checkpoint directory for this job only.
+     */
+    public static StreamExecutionEnvironment clusterEnvironment(int parallelism, long checkpointIntervalMillis,
+                                                                String checkpointDir) {
+        Configuration conf = new Configuration();
+        if (checkpointDir != null) {
+            conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(parallelism);
         configure(env, checkpointIntervalMillis);
         return env;
     }

@@ -13,7 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code saa inspect}: the inspection job against an existing Kafka, on a local MiniCluster. */
+/**
+ * {@code saa inspect}: the inspection job against an existing Kafka, on a local MiniCluster. The same options,
+ * parsed by the same class, are the arguments of the cluster entry point {@link dev.saaflink.jobs.InspectionJobMain}
+ * (the shaded job jar's main class); only the execution environment differs.
+ */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Run the inspection job on a local Flink MiniCluster against an existing Kafka cluster: frames "
                 + "topic in, events and dead letters out (exactly-once, read them with isolation.level=read_committed)."})
@@ -47,12 +51,30 @@ public final class InspectCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long checkpointIntervalMillis;
 
-    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
-            description = "Where checkpoints go (default: a new folder under the system temp dir).")
-    Path checkpointDir;
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR|URI",
+            description = "Where checkpoints go (default: a new folder under the system temp dir; on a cluster, the "
+                    + "cluster's execution.checkpointing.dir; there a URI such as s3://bucket/path).")
+    String checkpointDir;
 
     @Option(names = "--bounded", description = "Stop at the end offsets seen at start instead of running forever.")
     boolean bounded;
+
+    /** False for {@code saa inspect}; true when a Flink cluster runs this as the job jar's main. */
+    private final boolean onCluster;
+
+    /** {@code saa inspect}: a local MiniCluster. */
+    public InspectCommand() {
+        this(false);
+    }
+
+    private InspectCommand(boolean onCluster) {
+        this.onCluster = onCluster;
+    }
+
+    /** The same command for a job jar submitted to a cluster: the environment is the one Flink provides. */
+    public static InspectCommand onCluster() {
+        return new InspectCommand(true);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -63,12 +85,13 @@ public final class InspectCommand implements Callable<Integer> {
                 endpoints.eventsSink(eventsTopic, transactionalIdPrefix + "-events"),
                 endpoints.deadLetterSink(deadLetterTopic, transactionalIdPrefix + "-dead-letters"),
                 settings);
-        Path checkpoints = checkpointDir != null ? checkpointDir : Files.createTempDirectory("saa-checkpoints-");
-        StreamExecutionEnvironment env = LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis,
-                checkpoints);
+        StreamExecutionEnvironment env = onCluster
+                ? LocalFlink.clusterEnvironment(pipeline.parallelism(), checkpointIntervalMillis, checkpointDir)
+                : LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis,
+                        checkpointDir != null ? Path.of(checkpointDir) : Files.createTempDirectory("saa-checkpoints-"));
         job.build(env);
         System.err.printf("inspect: %s -> %s (+ dead letters to %s), parallelism %d%s%n", framesTopic, eventsTopic,
-                deadLetterTopic, pipeline.parallelism(), bounded ? ", bounded" : ", until stopped (Ctrl-C)");
+                deadLetterTopic, pipeline.parallelism(), bounded ? ", bounded" : onCluster ? "" : ", until stopped (Ctrl-C)");
         env.execute("saa-inspection");
         return 0;
     }
