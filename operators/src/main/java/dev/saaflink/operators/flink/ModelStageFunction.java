@@ -1,17 +1,21 @@
 package dev.saaflink.operators.flink;
 
 import dev.saaflink.operators.decode.RejectReason;
+import dev.saaflink.operators.metrics.ModelStageMetrics;
+import dev.saaflink.operators.metrics.StageMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.pipeline.StageFailure;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,6 +27,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the task thread; a failing call is retried, and a frame that still fails (or times out) leaves with a
  * {@link StageFailure} instead of failing the job, so one bad frame can't put the job into a restart loop.
  * Frames that failed earlier pass straight through.
+ *
+ * <p>Metrics ({@link ModelStageMetrics}): under {@code saa -> stage=<stage>} the {@code inFlight} gauge and the
+ * {@code timeouts}, {@code retries}, {@code failures} counters; under {@code saa -> model=<model>} an
+ * {@code inferenceMillis} histogram per model, from the timings {@link #process} records on the frame.
  */
 public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgress, FrameInProgress> {
     private static final long serialVersionUID = 1L;
@@ -31,9 +39,7 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
     protected final PipelineSettings settings;
     private final String stage;
     private transient ExecutorService workers;
-    private transient Counter failures;
-    private transient Counter retries;
-    private transient Counter timeouts;
+    private transient ModelStageMetrics metrics;
 
     protected ModelStageFunction(String stage, PipelineSettings settings) {
         this.stage = stage;
@@ -66,12 +72,20 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
             t.setDaemon(true);
             return t;
         });
-        failures = getRuntimeContext().getMetricGroup().counter(stage + "Failures");
-        retries = getRuntimeContext().getMetricGroup().counter(stage + "Retries");
-        timeouts = getRuntimeContext().getMetricGroup().counter(stage + "Timeouts");
+        metrics = new ModelStageMetrics(getRuntimeContext().getMetricGroup(), stage, models());
         openModels();
         LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={}", stage, subtask,
                 threads, settings.asyncCapacity, settings.modelTimeoutMillis, settings.modelRetries);
+    }
+
+    /** Models whose {@code inferenceMillis} histograms are registered on open (others register when first timed). */
+    protected Collection<String> models() {
+        return StageMetrics.modelsOfStage(stage);
+    }
+
+    /** This subtask's stage metrics; null before {@link #open}. */
+    protected final ModelStageMetrics metrics() {
+        return metrics;
     }
 
     @Override
@@ -81,23 +95,32 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
             return;
         }
         FrameInProgress work = frame.copy();
+        metrics.inFlight().start(result);
         try {
-            workers.execute(() -> result.complete(List.of(runWithRetries(work))));
+            workers.execute(() -> complete(result, runWithRetries(work)));
         } catch (RejectedExecutionException e) {
             work.failure = new StageFailure(stage, RejectReason.MODEL_FAILED, e);
-            result.complete(List.of(work));
+            complete(result, work);
         }
+    }
+
+    /** Answers a request, which then no longer counts as in flight (counted once, also when a timeout came first). */
+    private void complete(ResultFuture<FrameInProgress> result, FrameInProgress frame) {
+        metrics.inFlight().finish(result);
+        result.complete(List.of(frame));
     }
 
     private FrameInProgress runWithRetries(FrameInProgress frame) {
         Throwable last = null;
+        Map<String, Double> before = new HashMap<>(frame.stageMs);
         for (int attempt = 0; attempt <= settings.modelRetries; attempt++) {
             if (attempt > 0) {
-                retries.inc();
+                metrics.retries().inc();
                 sleepQuietly(100L * attempt);
             }
             try {
                 process(frame);
+                metrics.recordInference(before, frame.stageMs);
                 return frame;
             } catch (Exception | LinkageError | OutOfMemoryError e) {
                 last = e;
@@ -105,15 +128,19 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
                         settings.modelRetries + 1, e.toString());
             }
         }
-        failures.inc();
+        metrics.failures().inc();
         frame.failure = new StageFailure(stage, RejectReason.MODEL_FAILED, last);
         return frame;
     }
 
-    /** The worker may still be busy with its own copy of the frame; its late result is ignored by Flink. */
+    /**
+     * The worker may still be busy with its own copy of the frame; its late result is ignored by Flink, and it no
+     * longer counts as in flight (the request was answered here).
+     */
     @Override
     public void timeout(FrameInProgress frame, ResultFuture<FrameInProgress> result) {
-        timeouts.inc();
+        metrics.timeouts().inc();
+        metrics.inFlight().finish(result);
         FrameInProgress copy = frame.copy();
         copy.failure = new StageFailure(stage, RejectReason.TIMEOUT, "java.util.concurrent.TimeoutException",
                 stage + " did not finish within " + settings.modelTimeoutMillis + " ms");

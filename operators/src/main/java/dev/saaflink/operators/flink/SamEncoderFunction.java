@@ -10,12 +10,12 @@ import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
+import dev.saaflink.operators.metrics.StageMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,17 +27,21 @@ import org.slf4j.LoggerFactory;
  * {@link MicroBatcher}: a worker pre-processes its frame, hands it over and waits, and the batcher's thread runs
  * gathered frames as one {@code [B,3,1024,1024]} call. Workers then only wait, so this stage gets as many as its
  * async capacity (every in-flight frame can sit in a batch); the model itself runs on the one batcher thread per
- * JVM, which is what a GPU wants. Metrics per subtask: {@code samEncoderBatchSize}, {@code samEncoderQueueWaitMs},
- * {@code samEncoderInferenceMs} (histograms over this subtask's frames) and {@code samEncoderEffectiveMaxBatch}.
+ * JVM, which is what a GPU wants.
+ *
+ * <p>Metrics per subtask, under {@code saa -> model=samEncoder} (besides those of {@link ModelStageFunction}):
+ * {@code batchSize} (histogram per frame: items in the model call that served it; always 1 without batching), and
+ * with batching {@code batchQueueWaitMillis}, {@code batchCallMillis} (histograms per frame) and
+ * {@code batchEffectiveMax} (gauge).
  */
 public final class SamEncoderFunction extends ModelStageFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SamEncoderFunction.class);
-    private static final int HISTOGRAM_WINDOW = 1024;
 
     private transient SamEncoder encoder;
     private transient SharedBatchers.Handle<SamEncoder.Prepared, SamEmbedding> batcher;
     private transient BatchObserver observer;
+    private transient Histogram batchSize;
 
     public SamEncoderFunction(PipelineSettings settings) {
         super("samEncoder", settings);
@@ -55,19 +59,19 @@ public final class SamEncoderFunction extends ModelStageFunction {
         SessionSettings session = sessionSettings(settings);
         // Pre-processing (and the unbatched path) use this handle; the batcher holds its own on the same session.
         encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session);
+        MetricGroup g = StageMetrics.model(getRuntimeContext().getMetricGroup(), StageMetrics.SAM_ENCODER);
+        batchSize = StageMetrics.histogram(g, StageMetrics.BATCH_SIZE);
         if (batching(settings)) {
             batcher = openBatcher(files, session, settings);
-            MetricGroup g = getRuntimeContext().getMetricGroup();
-            Histogram size = g.histogram("samEncoderBatchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-            Histogram wait = g.histogram("samEncoderQueueWaitMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
-            Histogram infer = g.histogram("samEncoderInferenceMs",
-                    new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+            Histogram size = batchSize;
+            Histogram wait = StageMetrics.histogram(g, StageMetrics.BATCH_QUEUE_WAIT_MILLIS);
+            Histogram call = StageMetrics.histogram(g, StageMetrics.BATCH_CALL_MILLIS);
             MicroBatcher<SamEncoder.Prepared, SamEmbedding> b = batcher.batcher();
-            g.gauge("samEncoderEffectiveMaxBatch", b::effectiveMaxBatch);
-            observer = (batchSize, waitNanos, inferNanos, failed) -> {
-                size.update(batchSize);
+            g.gauge(StageMetrics.BATCH_EFFECTIVE_MAX, b::effectiveMaxBatch);
+            observer = (items, waitNanos, callNanos, failed) -> {
+                size.update(items);
                 wait.update(waitNanos / 1_000_000);
-                infer.update(inferNanos / 1_000_000);
+                call.update(callNanos / 1_000_000);
             };
             if (settings.asyncCapacity < settings.maxBatchSize) {
                 LOG.info("samEncoder: async capacity {} < max batch {}: one subtask alone never fills a batch; full"
@@ -98,6 +102,7 @@ public final class SamEncoderFunction extends ModelStageFunction {
     protected void process(FrameInProgress frame) throws Exception {
         if (batcher == null) {
             encode(frame, encoder, settings);
+            batchSize.update(1);
             return;
         }
         long t0 = System.nanoTime();

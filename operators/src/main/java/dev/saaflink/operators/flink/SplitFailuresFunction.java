@@ -1,19 +1,29 @@
 package dev.saaflink.operators.flink;
 
 import dev.saaflink.operators.decode.DeadLetters;
+import dev.saaflink.operators.metrics.DeadLetterMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.StageFailure;
 import dev.saaflink.schemas.DeadLetter;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
  * After the model stages: frames that failed go to the dead-letter side output with the failing stage and reason;
- * the others continue as the small {@link FrameRegions} record that crosses the keyBy.
+ * the others continue as the small {@link FrameRegions} record that crosses the keyBy. Dead letters are counted
+ * by reason in {@code saa -> reason=<reason> -> deadLetters} ({@link DeadLetterMetrics}).
  */
 public final class SplitFailuresFunction extends ProcessFunction<FrameInProgress, FrameRegions> {
     private static final long serialVersionUID = 1L;
+
+    private transient DeadLetterMetrics deadLetters;
+
+    @Override
+    public void open(OpenContext openContext) {
+        deadLetters = new DeadLetterMetrics(getRuntimeContext().getMetricGroup(), DeadLetterMetrics.modelStageReasons());
+    }
 
     @Override
     public void processElement(FrameInProgress p, Context ctx, Collector<FrameRegions> out) {
@@ -24,6 +34,7 @@ public final class SplitFailuresFunction extends ProcessFunction<FrameInProgress
         StageFailure f = p.failure;
         DeadLetter letter = DeadLetters.of(p.frame.source, f.stage, f.reason, f.errorClass, f.message,
                 p.frame.cameraId, p.frame.frameId, System.currentTimeMillis());
+        deadLetters.count(f.reason);
         ctx.output(DeadLetterOutput.TAG, letter);
     }
 }

@@ -4,6 +4,7 @@ import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.saaflink.models.image.RgbImage;
+import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.decode.RejectReason;
@@ -35,7 +36,7 @@ class SplitFailuresFunctionTest {
         f.captureTimeMillis = 123L;
         f.image = new RgbImage(5, 3, new byte[5 * 3 * 3]);
         f.source = new RawRecord("frames", 1, 99L, 456L, cameraId.getBytes(), PAYLOAD);
-        FrameInProgress p = new FrameInProgress(f, "mtd", true, 789L);
+        FrameInProgress p = new FrameInProgress(f, InspectionConfigLoader.loadDefault().resolve("mtd"), 789L);
         p.stageMs.put("decode", 2.0);
         p.regions = List.of(new SegmentedRegion(new RegionCandidate(0, 0, 1, 1, 0.3, "x"), 1, 0.1, new int[] {0, 1, 14}));
         return p;
