@@ -5,6 +5,7 @@ import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.DeadLetterOutput;
 import dev.saaflink.operators.flink.DecodeFrameFunction;
 import dev.saaflink.operators.flink.FuseRegionsFunction;
+import dev.saaflink.operators.flink.LiveConfigDecodeFunction;
 import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.flink.SplitFailuresFunction;
@@ -20,6 +21,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -36,9 +38,13 @@ import java.util.function.UnaryOperator;
  *
  * <pre>
  * frames → decode ─┬→ SAM encoder (async) → saliency + proposals + property filter + SAM decoder (async)
- *                  │        → split failures ─┬→ keyBy(camera) → rescoring + top-K + fusion → events
- *                  └────── dead letters ←──────┘
+ *            ▲     │        → split failures ─┬→ keyBy(camera) → rescoring + top-K + fusion → events
+ *            │     └────── dead letters ←──────┘
+ *   config ──┘ broadcast (only with a config topic); rejected config records → config errors
  * </pre>
+ *
+ * With {@link #withLiveConfig} a second source, the config topic, is broadcast into decode, which then resolves each
+ * frame's category config with the live overrides; rejected config records go to their own sink.
  */
 public final class InspectionJob {
 
@@ -46,6 +52,8 @@ public final class InspectionJob {
     private final Sink<AnomalyEvent> events;
     private final Sink<DeadLetter> deadLetters;
     private final PipelineSettings settings;
+    private Source<RawRecord, ?, ?> configs;
+    private Sink<DeadLetter> configErrors;
 
     public InspectionJob(Source<RawRecord, ?, ?> frames, Sink<AnomalyEvent> events, Sink<DeadLetter> deadLetters,
                          PipelineSettings settings) {
@@ -53,6 +61,17 @@ public final class InspectionJob {
         this.events = events;
         this.deadLetters = deadLetters;
         this.settings = settings.validate();
+    }
+
+    /**
+     * Category configs change at runtime: {@code configs} is the live config topic (key = category, value = one
+     * category block in YAML with a version, null = back to the file), broadcast to decode; rejected records go to
+     * {@code configErrors} as dead letters. Without this the graph has no config source, so bounded runs end.
+     */
+    public InspectionJob withLiveConfig(Source<RawRecord, ?, ?> configs, Sink<DeadLetter> configErrors) {
+        this.configs = configs;
+        this.configErrors = configErrors;
+        return this;
     }
 
     public void build(StreamExecutionEnvironment env) {
@@ -64,11 +83,26 @@ public final class InspectionJob {
      * inject a failure after events were produced).
      */
     public void build(StreamExecutionEnvironment env, UnaryOperator<DataStream<AnomalyEvent>> beforeEventSink) {
-        SingleOutputStreamOperator<FrameInProgress> decoded = env
+        DataStream<RawRecord> frameRecords = env
                 .fromSource(frames, WatermarkStrategy.noWatermarks(), "frames")
-                .uid("frames-source")
-                .process(new DecodeFrameFunction(settings))
-                .name("decode").uid("decode");
+                .uid("frames-source");
+        SingleOutputStreamOperator<FrameInProgress> decoded;
+        if (configs == null) {
+            decoded = frameRecords
+                    .process(new DecodeFrameFunction(settings))
+                    .name("decode").uid("decode");
+        } else {
+            // A config topic is small (one record per category): one reader is plenty.
+            BroadcastStream<RawRecord> liveConfigs = env
+                    .fromSource(configs, WatermarkStrategy.noWatermarks(), "config")
+                    .uid("config-source").setParallelism(1)
+                    .broadcast(LiveConfigDecodeFunction.CONFIG_STATE);
+            decoded = frameRecords.connect(liveConfigs)
+                    .process(new LiveConfigDecodeFunction(settings))
+                    .name("decode").uid("decode");
+            decoded.getSideOutput(DeadLetterOutput.CONFIG_ERRORS)
+                    .sinkTo(configErrors).name("config-errors-sink").uid("config-errors-sink");
+        }
 
         DataStream<FrameInProgress> encoded = AsyncDataStream.unorderedWait(decoded,
                         new SamEncoderFunction(settings), settings.modelTimeoutMillis, TimeUnit.MILLISECONDS,

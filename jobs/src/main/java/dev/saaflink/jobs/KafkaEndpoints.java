@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The job's Kafka endpoints: a source of raw frame records and two transactional sinks (events and dead letters),
- * both EXACTLY_ONCE so a restart from a checkpoint neither loses nor repeats an output record for
- * {@code read_committed} readers.
+ * The job's Kafka endpoints: a source of raw frame records, optionally a source of live config records, and
+ * transactional sinks (events, dead letters, config errors), all EXACTLY_ONCE so a restart from a checkpoint neither
+ * loses nor repeats an output record for {@code read_committed} readers.
  */
 public final class KafkaEndpoints {
 
@@ -65,6 +65,26 @@ public final class KafkaEndpoints {
                 .setProperties(properties());
         if (stopping != null) {
             builder.setBounded(stopping);
+        }
+        return builder.build();
+    }
+
+    /**
+     * The live config topic (key = category, value = YAML; see {@code LiveConfigDecodeFunction}), as raw records so a
+     * bad one reaches the config-errors topic byte for byte. A fresh start reads it from the earliest offset (on a
+     * compacted topic: the latest record per category); a restore continues from the checkpointed offsets. No
+     * consumer group offsets are committed. Bounded: up to the end offsets at start, for {@code --bounded} runs.
+     */
+    public KafkaSource<RawRecord> configSource(String topic, boolean bounded) {
+        var builder = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperties(properties());
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
         }
         return builder.build();
     }

@@ -159,7 +159,7 @@ public final class BenchRunner {
                     frame.getCameraId().getBytes(StandardCharsets.UTF_8), FramePublisher.encode(frame));
             DecodedFrame d = decoder.decode(raw);
             InspectionConfig.Resolved resolved = settings.inspection.resolve(d.category);
-            decoded.add(new FrameInProgress(d, resolved.config().getName(), resolved.known(), System.currentTimeMillis()));
+            decoded.add(new FrameInProgress(d, resolved, System.currentTimeMillis()));
         }
         return decoded;
     }

@@ -99,7 +99,7 @@ final class ModelOnlyLoop {
                 SegmentationFunction.segment(work, settings, segmentation, decoder, saliency, wideResNet);
                 FrameRegions regions = FrameRegions.of(work);
                 long t0 = System.nanoTime();
-                FusionStage.fuse(regions, settings.inspection.resolve(regions.category).config(),
+                FusionStage.fuse(regions, regions.config,
                         settings.inspection.getAlgorithm());
                 Map<String, Double> stageMs = new LinkedHashMap<>(regions.stageMs);
                 stageMs.put("fusion", (System.nanoTime() - t0) / 1e6);

@@ -5,6 +5,7 @@ import dev.saaflink.jobs.KafkaEndpoints;
 import dev.saaflink.jobs.LocalFlink;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,6 +38,22 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Option(names = "--dead-letter-topic", required = true, paramLabel = "TOPIC")
     String deadLetterTopic;
+
+    @ArgGroup(exclusive = false)
+    LiveConfigOptions liveConfig;
+
+    /** Live category configs; --config-errors-topic only makes sense with --config-topic (picocli enforces it). */
+    static final class LiveConfigOptions {
+        @Option(names = "--config-topic", required = true, paramLabel = "TOPIC",
+                description = "Compacted topic of live category configs (key = category, value = the category's YAML "
+                        + "block with a 'version:'; null value = back to the --config file). Read from the earliest "
+                        + "offset at a fresh start; without it category configs change only on restart.")
+        String topic;
+
+        @Option(names = "--config-errors-topic", paramLabel = "TOPIC",
+                description = "Where rejected config records go as dead letters (default: the --dead-letter-topic).")
+        String errorsTopic;
+    }
 
     @Option(names = "--group-id", defaultValue = "saa-inspection",
             description = "Consumer group of the frames source (default: ${DEFAULT-VALUE}).")
@@ -85,13 +102,21 @@ public final class InspectCommand implements Callable<Integer> {
                 endpoints.eventsSink(eventsTopic, transactionalIdPrefix + "-events"),
                 endpoints.deadLetterSink(deadLetterTopic, transactionalIdPrefix + "-dead-letters"),
                 settings);
+        String configErrorsTopic = null;
+        if (liveConfig != null) {
+            configErrorsTopic = liveConfig.errorsTopic != null ? liveConfig.errorsTopic : deadLetterTopic;
+            job.withLiveConfig(endpoints.configSource(liveConfig.topic, bounded),
+                    endpoints.deadLetterSink(configErrorsTopic, transactionalIdPrefix + "-config-errors"));
+        }
         StreamExecutionEnvironment env = onCluster
                 ? LocalFlink.clusterEnvironment(pipeline.parallelism(), checkpointIntervalMillis, checkpointDir)
                 : LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis,
                         checkpointDir != null ? Path.of(checkpointDir) : Files.createTempDirectory("saa-checkpoints-"));
         job.build(env);
-        System.err.printf("inspect: %s -> %s (+ dead letters to %s), parallelism %d%s%n", framesTopic, eventsTopic,
-                deadLetterTopic, pipeline.parallelism(), bounded ? ", bounded" : onCluster ? "" : ", until stopped (Ctrl-C)");
+        System.err.printf("inspect: %s -> %s (+ dead letters to %s)%s, parallelism %d%s%n", framesTopic, eventsTopic,
+                deadLetterTopic, liveConfig == null ? "" : ", live configs from " + liveConfig.topic
+                        + " (rejected ones to " + configErrorsTopic + ")",
+                pipeline.parallelism(), bounded ? ", bounded" : onCluster ? "" : ", until stopped (Ctrl-C)");
         env.execute("saa-inspection");
         return 0;
     }

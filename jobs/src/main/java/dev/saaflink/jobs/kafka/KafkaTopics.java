@@ -49,8 +49,19 @@ public final class KafkaTopics {
 
     /** As above with an admin client the caller owns. */
     public static boolean createIfMissing(Admin admin, String name, int partitions, short replicationFactor) {
+        return createIfMissing(admin, name, partitions, replicationFactor, Map.of());
+    }
+
+    /**
+     * As above, with extra topic settings (e.g. {@code cleanup.policy=compact}) on top of the message size limit.
+     * An existing topic is left as it is.
+     */
+    public static boolean createIfMissing(Admin admin, String name, int partitions, short replicationFactor,
+                                          Map<String, String> topicConfigs) {
+        Map<String, String> configs = new HashMap<>(topicConfigs);
+        configs.putIfAbsent(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES));
         NewTopic topic = new NewTopic(name, Optional.of(partitions), Optional.of(replicationFactor))
-                .configs(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(MAX_MESSAGE_BYTES)));
+                .configs(configs);
         try {
             admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

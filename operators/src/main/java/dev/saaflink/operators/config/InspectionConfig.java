@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The whole inspection configuration: algorithm switches, stand-in settings and one {@link CategoryConfig}
@@ -15,8 +16,11 @@ public final class InspectionConfig implements Serializable {
 
     public static final String DEFAULT_CATEGORY = "default";
 
-    /** A category's config and whether it was configured explicitly ({@code known}) or fell back to default. */
-    public record Resolved(CategoryConfig config, boolean known) implements Serializable {}
+    /**
+     * A category's config, whether it was configured explicitly ({@code known}) or fell back to default, and the
+     * version to write to events computed with it: the file's {@link #getVersion()}, or a live record's version.
+     */
+    public record Resolved(CategoryConfig config, boolean known, String version) implements Serializable {}
 
     private final String version;
     private final SaaParameters algorithm;
@@ -89,8 +93,31 @@ public final class InspectionConfig implements Serializable {
      * Null or unconfigured categories get the default config.
      */
     public Resolved resolve(String category) {
-        CategoryConfig c = category == null ? null : categories.get(category);
-        return c != null ? new Resolved(c, true) : new Resolved(categories.get(DEFAULT_CATEGORY), false);
+        return resolve(category, name -> null);
+    }
+
+    /**
+     * As {@link #resolve(String)}, with live overrides on top of this file config: a live config for the category
+     * wins over the file's (and makes a category the file lacks known); otherwise the file's config; an unknown
+     * category gets the live 'default' if there is one, else the file's.
+     *
+     * @param live the live config of a category name, or null when it has none
+     */
+    public Resolved resolve(String category, Function<String, LiveCategoryConfig> live) {
+        if (category != null) {
+            LiveCategoryConfig override = live.apply(category);
+            if (override != null) {
+                return new Resolved(override.config(), true, override.version());
+            }
+            CategoryConfig c = categories.get(category);
+            if (c != null) {
+                return new Resolved(c, true, version);
+            }
+        }
+        LiveCategoryConfig liveDefault = live.apply(DEFAULT_CATEGORY);
+        return liveDefault != null
+                ? new Resolved(liveDefault.config(), false, liveDefault.version())
+                : new Resolved(categories.get(DEFAULT_CATEGORY), false, version);
     }
 
     /** Free-form label of this config (for logs and events), e.g. "1". */

@@ -53,6 +53,9 @@ public final class InspectionConfigLoader {
     private static final Set<String> CATEGORY_KEYS = Set.of("objectPrompt", "instances", "topK", "areaRatio",
             "anomalyThreshold", "generalPrompts", "prompts");
     private static final Set<String> PROMPT_KEYS = Set.of("text", "filterWord");
+    /** A live category record: a category block plus its version and, optionally, its name. */
+    private static final Set<String> LIVE_CATEGORY_KEYS = Set.of("objectPrompt", "instances", "topK", "areaRatio",
+            "anomalyThreshold", "generalPrompts", "prompts", "version", "name");
 
     private InspectionConfigLoader() {}
 
@@ -155,6 +158,47 @@ public final class InspectionConfigLoader {
         } catch (InvalidConfigException e) {
             throw new InvalidConfigException(sourceName + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Parses the value of one record of the live config topic: a single category block, shaped like an entry under
+     * {@code categories:} in the config file, plus a required {@code version:} and an optional {@code name:} that
+     * must equal the record key. Validated exactly as the file's categories are; messages name the field as
+     * {@code categories.<category>.<field>}.
+     *
+     * @param category the record key: the category this config is for
+     * @throws InvalidConfigException if the key is empty, the text is not YAML, or any field is missing or invalid
+     */
+    public static LiveCategoryConfig parseLiveCategory(String category, String yamlText) {
+        if (category == null || category.isBlank()) {
+            throw new InvalidConfigException("key: must be the category name, got an empty key");
+        }
+        Object root;
+        try {
+            root = newYaml().load(yamlText == null ? "" : yamlText);
+        } catch (YAMLException e) {
+            throw new InvalidConfigException("categories." + category + ": not valid YAML: "
+                    + e.getMessage().replaceAll("\\s*\\R\\s*", " "), e);
+        }
+        if (root == null) {
+            throw new InvalidConfigException("categories." + category + ": the document is empty");
+        }
+        Node n = Node.of("categories." + category, root);
+        n.onlyKeys(LIVE_CATEGORY_KEYS);
+        String version = n.scalarText("version");
+        if (version.isBlank()) {
+            throw n.error("version", "must not be empty");
+        }
+        if (n.has("name")) {
+            String name = n.scalarText("name");
+            if (!name.equals(category)) {
+                throw n.error("name", "is '" + name + "' but the record key is '" + category + "'");
+            }
+        }
+        Map<Object, Object> block = new LinkedHashMap<>(n.map);
+        block.remove("version");
+        block.remove("name");
+        return new LiveCategoryConfig(category, version, toCategory(category, Node.of(n.path, block)));
     }
 
     private static Yaml newYaml() {

@@ -28,5 +28,10 @@ public enum RejectReason {
     /** A model stage failed on this frame (used by the model stages, not by the decoder). */
     MODEL_FAILED,
     /** A model stage did not answer in time (used by the model stages, not by the decoder). */
-    TIMEOUT
+    TIMEOUT,
+    /**
+     * A record of the live config topic was rejected (not UTF-8, not YAML, a missing or invalid field, an empty key);
+     * stage "config", and the config in force stays.
+     */
+    CONFIG_INVALID
 }

@@ -1,6 +1,7 @@
 package dev.saaflink.operators.flink;
 
 import dev.saaflink.operators.config.CategoryConfig;
+import dev.saaflink.operators.metrics.EventLatencyMetrics;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.stages.EventBuilder;
@@ -15,8 +16,9 @@ import org.apache.flink.util.Collector;
 import java.util.Map;
 
 /**
- * Keyed by camera: saliency rescoring, confidence top-K and fusion into the anomaly map, then the event. Holds no
- * state yet; keying by camera is where per-camera context (live config, stream memory) attaches.
+ * Keyed by camera: saliency rescoring, confidence top-K and fusion into the anomaly map, then the event, with the
+ * category config and version the frame carries from decode. Holds no state yet; keying by camera is where
+ * per-camera context (stream memory) attaches.
  */
 public final class FuseRegionsFunction extends KeyedProcessFunction<String, FrameRegions, AnomalyEvent> {
     private static final long serialVersionUID = 1L;
@@ -26,6 +28,7 @@ public final class FuseRegionsFunction extends KeyedProcessFunction<String, Fram
     private final Map<String, String> modelIds;
     private transient Counter events;
     private transient Counter anomalous;
+    private transient EventLatencyMetrics latency;
 
     public FuseRegionsFunction(PipelineSettings settings, RegionSource regionSource, Map<String, String> modelIds) {
         this.settings = settings;
@@ -37,16 +40,19 @@ public final class FuseRegionsFunction extends KeyedProcessFunction<String, Fram
     public void open(OpenContext openContext) {
         events = getRuntimeContext().getMetricGroup().counter("events");
         anomalous = getRuntimeContext().getMetricGroup().counter("anomalousEvents");
+        latency = new EventLatencyMetrics(getRuntimeContext().getMetricGroup());
     }
 
     @Override
     public void processElement(FrameRegions frame, Context ctx, Collector<AnomalyEvent> out) {
         long t0 = System.nanoTime();
-        CategoryConfig category = settings.inspection.resolve(frame.category).config();
+        CategoryConfig category = frame.config; // resolved once, at decode (file or live config)
         FusionStage.Fused fused = FusionStage.fuse(frame, category, settings.inspection.getAlgorithm());
         frame.stageMs.put("fusion", (System.nanoTime() - t0) / 1e6);
-        AnomalyEvent event = EventBuilder.build(frame, fused, category, settings.inspection.getVersion(), regionSource,
-                modelIds, settings.anomalyMapSize, settings.anomalyMapBits, System.currentTimeMillis());
+        long emitMillis = System.currentTimeMillis();
+        AnomalyEvent event = EventBuilder.build(frame, fused, category, frame.configVersion, regionSource,
+                modelIds, settings.anomalyMapSize, settings.anomalyMapBits, emitMillis);
+        latency.record(frame.captureTimeMillis, frame.arrivalMillis, emitMillis);
         events.inc();
         if (event.getAnomalous()) {
             anomalous.inc();

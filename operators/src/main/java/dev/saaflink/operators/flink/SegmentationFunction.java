@@ -71,7 +71,8 @@ public final class SegmentationFunction extends ModelStageFunction {
     }
 
     /**
-     * The stage's work on one frame, also run by the benchmark's bare model loop.
+     * The stage's work on one frame, also run by the benchmark's bare model loop. Uses the category config the frame
+     * carries ({@link FrameInProgress#config}); the algorithm parameters come from the settings.
      *
      * @param wideResNet the saliency features of {@link #openSaliencyFeatures}; null for the SAM embedding
      */
@@ -79,7 +80,7 @@ public final class SegmentationFunction extends ModelStageFunction {
                                SamDecoder decoder, SaliencyComputer saliency, WideResNetFeatures wideResNet)
             throws OrtException {
         SaaParameters algorithm = settings.inspection.getAlgorithm();
-        CategoryConfig category = settings.inspection.resolve(frame.frame.category).config();
+        CategoryConfig category = frame.config; // resolved once, at decode (file or live config)
         SelfSimilaritySaliency.Neighbours mode = SelfSimilaritySaliency.Neighbours.valueOf(algorithm.getSaliencyMode().name());
         double distanceScale = algorithm.getSaliencyDistanceScale(); // reference §12 D3: 0.5 as coded, 1.0 paper
 

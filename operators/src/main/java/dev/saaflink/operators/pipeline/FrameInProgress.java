@@ -1,6 +1,8 @@
 package dev.saaflink.operators.pipeline;
 
 import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.operators.config.CategoryConfig;
+import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.saa.SegmentedRegion;
 
@@ -13,12 +15,19 @@ import java.util.Map;
  * {@link #failure} and later stages pass the frame on untouched, so one split at the end routes it to the
  * dead-letter topic. Travels only through chained operators (object reuse on): the heavy parts never cross a
  * network shuffle.
+ *
+ * <p>The category config is resolved once, at decode (file config or live override), and travels with the frame,
+ * so every stage of one frame uses the same config even when a new one arrives meanwhile.
  */
 public final class FrameInProgress {
     public DecodedFrame frame;
     /** Inspection config actually applied ('default' when the camera's category is unknown). */
     public String configCategory;
     public boolean knownCategory;
+    /** The category config this frame is inspected with (resolved at decode). */
+    public CategoryConfig config;
+    /** Version of {@link #config}: the config file's version, or the live record's. */
+    public String configVersion;
     public SamEmbedding embedding;
     /** Saliency at the original resolution, row-major. */
     public float[] saliency;
@@ -31,19 +40,28 @@ public final class FrameInProgress {
 
     public FrameInProgress() {}
 
-    public FrameInProgress(DecodedFrame frame, String configCategory, boolean knownCategory, long arrivalMillis) {
+    public FrameInProgress(DecodedFrame frame, InspectionConfig.Resolved resolved, long arrivalMillis) {
         this.frame = frame;
-        this.configCategory = configCategory;
-        this.knownCategory = knownCategory;
+        this.configCategory = resolved.config().getName();
+        this.knownCategory = resolved.known();
+        this.config = resolved.config();
+        this.configVersion = resolved.version();
         this.arrivalMillis = arrivalMillis;
     }
 
     /**
-     * A copy that shares the (read-only) decoded frame, embedding and region lists but owns its timings. Async
-     * stages work on a copy: the operator keeps the original input for checkpoints while the worker thread runs.
+     * A copy that shares the (read-only) decoded frame, config, embedding and region lists but owns its timings.
+     * Async stages work on a copy: the operator keeps the original input for checkpoints while the worker thread
+     * runs.
      */
     public FrameInProgress copy() {
-        FrameInProgress c = new FrameInProgress(frame, configCategory, knownCategory, arrivalMillis);
+        FrameInProgress c = new FrameInProgress();
+        c.frame = frame;
+        c.configCategory = configCategory;
+        c.knownCategory = knownCategory;
+        c.config = config;
+        c.configVersion = configVersion;
+        c.arrivalMillis = arrivalMillis;
         c.embedding = embedding;
         c.saliency = saliency;
         c.regions = regions;

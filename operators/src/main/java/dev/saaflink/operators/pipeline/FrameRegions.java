@@ -1,5 +1,6 @@
 package dev.saaflink.operators.pipeline;
 
+import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.saa.SegmentedRegion;
 
 import java.util.List;
@@ -7,13 +8,19 @@ import java.util.Map;
 
 /**
  * What the keyed fusion stage needs of a frame: identity, size, the segmented candidate regions with their mean
- * saliency, and the timings so far. Small by design: this is what crosses the keyBy shuffle.
+ * saliency, the category config resolved at decode with its version, and the timings so far. Small by design: this
+ * is what crosses the keyBy shuffle, serialised by Flink (a POJO; the {@link CategoryConfig} field goes through
+ * Kryo, which FrameRegionsSerializationTest checks).
  */
 public final class FrameRegions {
     public String cameraId;
     public String frameId;
     public String category;
     public String configCategory;
+    /** The category config the frame was inspected with (resolved once, at decode). */
+    public CategoryConfig config;
+    /** Version of {@link #config}, written to the event. */
+    public String configVersion;
     public long captureTimeMillis;
     public long arrivalMillis;
     public int width;
@@ -29,6 +36,8 @@ public final class FrameRegions {
         r.frameId = p.frame.frameId;
         r.category = p.frame.category;
         r.configCategory = p.configCategory;
+        r.config = p.config;
+        r.configVersion = p.configVersion;
         r.captureTimeMillis = p.frame.captureTimeMillis;
         r.arrivalMillis = p.arrivalMillis;
         r.width = p.frame.image.width;

@@ -1,5 +1,7 @@
 package dev.saaflink.operators.stages;
 
+import dev.saaflink.operators.config.InspectionConfig;
+import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.saa.MaskRle;
 import dev.saaflink.operators.saa.RegionCandidate;
@@ -24,6 +26,7 @@ import java.util.Map;
 public final class FusionFixtures {
     public static final int W = 4;
     public static final int H = 4;
+    private static final InspectionConfig DEFAULTS = InspectionConfigLoader.loadDefault();
 
     private FusionFixtures() {}
 
@@ -48,12 +51,16 @@ public final class FusionFixtures {
         return regions;
     }
 
+    /** A frame of the fixture with the bundled default config of {@code category} (version "1") resolved. */
     public static FrameRegions frame(String cameraId, String frameId, String category, List<SegmentedRegion> regions) {
         FrameRegions f = new FrameRegions();
         f.cameraId = cameraId;
         f.frameId = frameId;
         f.category = category;
-        f.configCategory = category;
+        InspectionConfig.Resolved resolved = DEFAULTS.resolve(category);
+        f.configCategory = resolved.config().getName();
+        f.config = resolved.config();
+        f.configVersion = resolved.version();
         f.captureTimeMillis = 1_700_000_000_000L;
         f.arrivalMillis = 1_000L;
         f.width = W;

@@ -34,7 +34,7 @@ class GroundingDinoRegionGeneratorTest {
         d.cameraId = "c1";
         d.category = "mtd";
         d.image = new RgbImage(W, H, new byte[W * H * 3]);
-        return new FrameInProgress(d, "mtd", true, 0L);
+        return new FrameInProgress(d, new InspectionConfig.Resolved(mtd().build(), true, "1"), 0L);
     }
 
     private static CategoryConfig.Builder mtd() {
