@@ -5,6 +5,10 @@ import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FramePublisher;
 import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.decode.FrameDecoder;
+import dev.saaflink.operators.decode.FrameRejectedException;
+import dev.saaflink.operators.decode.RawRecord;
+import dev.saaflink.schemas.AvroBytes;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.DeadLetter;
@@ -67,6 +71,12 @@ class InspectionJobITCase {
         bad.add(FramePublisher.encode(frame("bad/zero-bytes", ImageEncoding.PNG, null, null, new byte[0])));
         bad.add(FramePublisher.encode(frame("bad/gray8-wrong-size", ImageEncoding.GRAY8, 100, 100, new byte[99 * 100])));
         bad.add(FramePublisher.encode(frame("bad/png-bomb", ImageEncoding.PNG, null, null, pngHeader(50_000, 50_000))));
+        int handMade = bad.size();
+        // Issue 6: fuzzed records from the same kind of mutations as FrameDecoderFuzzTest; only ones the decoder
+        // rejects are kept, so they cost no model time. Each must come out as exactly one dead letter with the
+        // reason the decoder gives it on its own.
+        Map<ByteBuffer, String> fuzzed = fuzzedRejects(40);
+        bad.addAll(fuzzed.keySet().stream().map(b -> b.array()).toList());
 
         PipelineSettings settings = new PipelineSettings(InspectionConfigLoader.loadDefault());
         FailOnce.FAILED.set(false);
@@ -84,14 +94,23 @@ class InspectionJobITCase {
                 items.stream().map(DatasetItem::frameId).toList());
         assertThat(perFrame.values()).as("no event twice after the restart").allMatch(n -> n == 1);
 
-        Map<String, String> reasons = outcome.deadLetters.stream().collect(Collectors.toMap(
+        List<DeadLetter> handMadeLetters = outcome.deadLetters.stream()
+                .filter(d -> !fuzzed.containsKey(ByteBuffer.wrap(AvroBytes.toArray(d.getPayload())))).toList();
+        Map<ByteBuffer, List<String>> fuzzLetters = outcome.deadLetters.stream()
+                .filter(d -> fuzzed.containsKey(ByteBuffer.wrap(AvroBytes.toArray(d.getPayload()))))
+                .collect(Collectors.groupingBy(d -> ByteBuffer.wrap(AvroBytes.toArray(d.getPayload())),
+                        Collectors.mapping(DeadLetter::getReason, Collectors.toList())));
+        assertThat(fuzzLetters.keySet()).as("every fuzzed record dead-lettered").isEqualTo(fuzzed.keySet());
+        fuzzed.forEach((payload, reason) -> assertThat(fuzzLetters.get(payload)).as("exactly one dead letter, reason")
+                .containsExactly(reason));
+        Map<String, String> reasons = handMadeLetters.stream().collect(Collectors.toMap(
                 d -> d.getFrameId() == null ? "offset-" + d.getOffset() : d.getFrameId(), DeadLetter::getReason));
         assertThat(reasons).containsEntry("bad/truncated-jpeg", "TRUNCATED_IMAGE")
                 .containsEntry("bad/zero-bytes", "EMPTY_IMAGE")
                 .containsEntry("bad/gray8-wrong-size", "DIMENSION_MISMATCH")
                 .containsEntry("bad/png-bomb", "TOO_LARGE")
                 .containsValue("NOT_AVRO")
-                .hasSize(bad.size());
+                .hasSize(handMade);
         assertThat(outcome.events.size() + outcome.deadLetters.size()).isEqualTo(outcome.recordsPublished);
         DeadLetter notAvro = outcome.deadLetters.stream().filter(d -> d.getReason().equals("NOT_AVRO")).findFirst().orElseThrow();
         assertThat(StandardCharsets.UTF_8.decode(notAvro.getPayload()).toString()).isEqualTo("this is not an Avro frame");
@@ -135,6 +154,66 @@ class InspectionJobITCase {
         return Frame.newBuilder().setCameraId("cam-bad").setFrameId(id).setCategory("mtd")
                 .setCaptureTimeMillis(System.currentTimeMillis()).setEncoding(encoding).setWidth(w).setHeight(h)
                 .setImage(ByteBuffer.wrap(image)).setAttributes(Map.of()).build();
+    }
+
+    /**
+     * {@code n} distinct mutants of a committed sample frame (image truncated or bit-flipped, its header bytes
+     * overwritten, the Avro record cut or flipped, width/height/encoding changed), fixed seed, keeping only those
+     * {@link FrameDecoder} rejects; value: the reason it gives. A minimal copy of the operators module's
+     * FrameDecoderFuzzTest mutator (the poms publish no test-jar).
+     */
+    static Map<ByteBuffer, String> fuzzedRejects(int n) throws Exception {
+        byte[] jpeg = Files.readAllBytes(REPO.resolve("samples/mtd/crack/images/exp1_num_32128.jpg"));
+        FrameDecoder decoder = new FrameDecoder();
+        java.util.Random rnd = new java.util.Random(6_2024L);
+        Map<ByteBuffer, String> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; out.size() < n && i < 50 * n; i++) {
+            String id = "fuzz/" + i;
+            byte[] img = jpeg.clone();
+            Integer w = null;
+            Integer h = null;
+            ImageEncoding enc = ImageEncoding.JPEG;
+            int kind = rnd.nextInt(6);
+            switch (kind) {
+                case 0 -> img = java.util.Arrays.copyOf(img, 1 + rnd.nextInt(img.length - 1));
+                case 1 -> {
+                    for (int k = 0; k < 1 + rnd.nextInt(16); k++) {
+                        img[rnd.nextInt(img.length)] ^= (byte) (1 << rnd.nextInt(8));
+                    }
+                }
+                case 2 -> {
+                    for (int k = 0; k < 4; k++) {
+                        img[2 + rnd.nextInt(300)] = (byte) rnd.nextInt(256);
+                    }
+                }
+                case 3 -> {
+                    w = new int[] {0, -1, 121, 123, 50_000}[rnd.nextInt(5)];
+                    h = 285;
+                }
+                case 4 -> enc = ImageEncoding.values()[1 + rnd.nextInt(3)];
+                default -> { }
+            }
+            byte[] value = FramePublisher.encode(frame(id, enc, w, h, img));
+            if (kind == 5) {
+                value = rnd.nextBoolean() ? java.util.Arrays.copyOf(value, rnd.nextInt(value.length))
+                        : flipOne(value, rnd);
+            }
+            try {
+                decoder.decode(new RawRecord("frames", 0, i, 0L, null, value));
+            } catch (FrameRejectedException e) {
+                out.putIfAbsent(ByteBuffer.wrap(value), e.getReason().name());
+            }
+        }
+        assertThat(out).hasSize(n);
+        System.out.println("InspectionJobITCase fuzzed rejects: " + out.values().stream()
+                .collect(Collectors.groupingBy(r -> r, TreeMap::new, Collectors.counting())));
+        return out;
+    }
+
+    private static byte[] flipOne(byte[] value, java.util.Random rnd) {
+        byte[] v = value.clone();
+        v[rnd.nextInt(Math.min(64, v.length))] ^= (byte) (1 << rnd.nextInt(8));
+        return v;
     }
 
     /** A PNG signature and IHDR chunk declaring the given size, and nothing else: a decompression-bomb header. */

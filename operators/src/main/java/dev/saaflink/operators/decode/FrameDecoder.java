@@ -105,8 +105,9 @@ public final class FrameDecoder implements Serializable {
             return out;
         } catch (FrameRejectedException e) {
             throw e.withIds(cameraId, frameId);
-        } catch (RuntimeException e) {
-            // Last line of defence: an ImageIO plugin or a colour model did something unexpected.
+        } catch (RuntimeException | StackOverflowError e) {
+            // Last line of defence: an ImageIO plugin or a colour model did something unexpected (a reader that
+            // recurses on a crafted file overflows the stack: a bad frame, not a reason to fail the task).
             throw new FrameRejectedException(STAGE_IMAGE_DECODE, RejectReason.CORRUPT_IMAGE,
                     "unexpected " + e.getClass().getSimpleName() + " while decoding: " + e.getMessage(),
                     cameraId, frameId, e);

@@ -122,7 +122,7 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
                 process(frame);
                 metrics.recordInference(before, frame.stageMs);
                 return frame;
-            } catch (Exception | LinkageError | OutOfMemoryError e) {
+            } catch (Throwable e) { // any Error of a model call too: the frame fails, the worker and the job live on
                 last = e;
                 LOG.warn("{} failed on frame {} (attempt {} of {}): {}", stage, frame.frame.frameId, attempt + 1,
                         settings.modelRetries + 1, e.toString());
