@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -19,6 +20,7 @@ import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.jobs.ingest.FramePublisher;
+import dev.saaflink.jobs.kafka.KafkaClientSettings;
 import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.schemas.Frame;
 
@@ -82,9 +84,13 @@ public final class IngestCommand implements Callable<Integer> {
         if (limit != null && limit < items.size()) {
             items = items.subList(0, limit);
         }
+        Map<String, String> clientProperties = kafka.clientProperties();
+        if (!clientProperties.isEmpty()) {
+            err().println("ingest: Kafka client settings: " + KafkaClientSettings.describe(clientProperties));
+        }
         if (createTopic) {
             boolean created = KafkaTopics.createIfMissing(kafka.bootstrapServers(), topic, partitions, (short) -1,
-                    kafka.clientProperties());
+                    clientProperties);
             if (created) {
                 err().println("created topic '" + topic + "' with " + partitions + " partition(s)");
             }
@@ -95,7 +101,7 @@ public final class IngestCommand implements Callable<Integer> {
         int withMask = 0;
         int skipped = 0;
         try (FramePublisher publisher = FramePublisher.builder(kafka.bootstrapServers(), topic)
-                .clientProperties(kafka.clientProperties())
+                .clientProperties(clientProperties)
                 .ratePerSecond(rate)
                 .progress(progress)
                 .build()) {

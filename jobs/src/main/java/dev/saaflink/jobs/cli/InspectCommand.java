@@ -3,15 +3,20 @@ package dev.saaflink.jobs.cli;
 import dev.saaflink.jobs.InspectionJob;
 import dev.saaflink.jobs.KafkaEndpoints;
 import dev.saaflink.jobs.LocalFlink;
+import dev.saaflink.jobs.kafka.KafkaClientSettings;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,6 +28,9 @@ import java.util.concurrent.Callable;
         description = {"Run the inspection job on a local Flink MiniCluster against an existing Kafka cluster: frames "
                 + "topic in, events and dead letters out (exactly-once, read them with isolation.level=read_committed)."})
 public final class InspectCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Mixin
     KafkaOptions kafka;
@@ -93,10 +101,39 @@ public final class InspectCommand implements Callable<Integer> {
         return new InspectCommand(true);
     }
 
+    /** Flink refuses checkpoint intervals below this many milliseconds. */
+    static final long MIN_CHECKPOINT_INTERVAL_MS = 10;
+
+    /** Usage errors for values the job cannot run with, before anything is built. */
+    void validate() {
+        kafka.bootstrapServers();
+        require(!framesTopic.isBlank(), "--frames-topic must not be empty");
+        require(!eventsTopic.isBlank(), "--events-topic must not be empty");
+        require(!deadLetterTopic.isBlank(), "--dead-letter-topic must not be empty");
+        require(!groupId.isBlank(), "--group-id must not be empty");
+        require(!transactionalIdPrefix.isBlank(), "--transactional-id-prefix must not be empty");
+        require(checkpointIntervalMillis >= MIN_CHECKPOINT_INTERVAL_MS, "--checkpoint-interval-ms must be "
+                + MIN_CHECKPOINT_INTERVAL_MS + " or more, got " + checkpointIntervalMillis);
+        require(checkpointDir == null || !checkpointDir.isBlank(), "--checkpoint-dir must not be empty");
+        if (liveConfig != null) {
+            require(!liveConfig.topic.isBlank(), "--config-topic must not be empty");
+            require(liveConfig.errorsTopic == null || !liveConfig.errorsTopic.isBlank(),
+                    "--config-errors-topic must not be empty");
+        }
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ParameterException(spec.commandLine(), message);
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
+        validate();
         PipelineSettings settings = pipeline.settings();
-        KafkaEndpoints endpoints = new KafkaEndpoints(kafka.bootstrapServers(), kafka.clientProperties());
+        Map<String, String> clientProperties = kafka.clientProperties();
+        KafkaEndpoints endpoints = new KafkaEndpoints(kafka.bootstrapServers(), clientProperties);
         InspectionJob job = new InspectionJob(
                 endpoints.framesSource(framesTopic, groupId, bounded),
                 endpoints.eventsSink(eventsTopic, transactionalIdPrefix + "-events"),
@@ -117,6 +154,10 @@ public final class InspectCommand implements Callable<Integer> {
                 deadLetterTopic, liveConfig == null ? "" : ", live configs from " + liveConfig.topic
                         + " (rejected ones to " + configErrorsTopic + ")",
                 pipeline.parallelism(), bounded ? ", bounded" : onCluster ? "" : ", until stopped (Ctrl-C)");
+        if (!clientProperties.isEmpty()) {
+            // secrets masked: this line ends up in the JobManager's log on a cluster
+            System.err.println("inspect: Kafka client settings: " + KafkaClientSettings.describe(clientProperties));
+        }
         env.execute("saa-inspection");
         return 0;
     }

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 
+import dev.saaflink.jobs.kafka.KafkaClientSettings;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -17,8 +19,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * The Kafka connection options shared by the commands that talk to an external cluster; add it to a command
- * with {@code @Mixin KafkaOptions kafka;}. Client settings (security, timeouts) come from a properties file
- * and/or repeated {@code --kafka-property}, the latter winning.
+ * with {@code @Mixin KafkaOptions kafka;}. Client settings (security, timeouts) come from the environment
+ * ({@code SAA_KAFKA_<PROPERTY>}, see {@link KafkaClientSettings}), a properties file and repeated
+ * {@code --kafka-property}, each overriding the one before. Their values are never printed: use
+ * {@link KafkaClientSettings#describe} to show them.
+ *
+ * <p>For a job submitted to a cluster ({@code saa submit}, {@link dev.saaflink.jobs.InspectionJobMain}) the job's main
+ * runs in the JobManager, so the environment read is the JobManager's, once, when the job graph is built; the values
+ * end up in the job graph's source and sink properties (on Kubernetes: JobManager environment from a Secret).
  */
 public final class KafkaOptions {
 
@@ -40,6 +48,9 @@ public final class KafkaOptions {
             description = "Extra Kafka client setting; repeatable, overrides --kafka-config.")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    /** Where {@code SAA_KAFKA_*} variables are read from: the process environment; tests in this package swap it. */
+    static volatile Supplier<Map<String, String>> environment = System::getenv;
+
     /** The bootstrap servers; a usage error when the option was not given. */
     public String bootstrapServers() {
         if (!given()) {
@@ -53,19 +64,22 @@ public final class KafkaOptions {
         return bootstrapServers != null && !bootstrapServers.isBlank();
     }
 
-    /** The extra client settings: the file's first, then the command line's. */
+    /**
+     * The extra client settings: the environment's ({@code SAA_KAFKA_*}), overridden by the file's, overridden by
+     * the command line's.
+     */
     public Map<String, String> clientProperties() {
-        Map<String, String> merged = new LinkedHashMap<>();
+        Map<String, String> file = new LinkedHashMap<>();
         if (configFile != null) {
-            Properties file = new Properties();
+            Properties loaded = new Properties();
             try (Reader reader = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                file.load(reader);
+                loaded.load(reader);
             } catch (IOException e) {
+                // the exception's own message names the file only, never its contents
                 throw new UncheckedIOException("cannot read Kafka client settings from " + configFile, e);
             }
-            file.stringPropertyNames().stream().sorted().forEach(k -> merged.put(k, file.getProperty(k)));
+            loaded.stringPropertyNames().stream().sorted().forEach(k -> file.put(k, loaded.getProperty(k)));
         }
-        merged.putAll(properties);
-        return merged;
+        return KafkaClientSettings.merge(KafkaClientSettings.fromEnvironment(environment.get()), file, properties);
     }
 }

@@ -4,12 +4,19 @@ import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.saa.SaliencyBackend;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 
 /** Options of the inspection job itself, shared by the commands that run it ({@code @Mixin}). */
 public final class PipelineOptions {
+
+    /** The command this is mixed into, for its usage errors. */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
 
     @Option(names = "--config", paramLabel = "FILE|NAME",
             description = "Inspection config: a YAML file (categories, prompts, thresholds), or the name of a bundled "
@@ -64,7 +71,12 @@ public final class PipelineOptions {
         return parallelism;
     }
 
+    /**
+     * The settings; a usage error naming the option for a value out of range, checked before the (slower) config and
+     * model manifests are read. The inspection config is validated by its loader (errors name the YAML path).
+     */
     public PipelineSettings settings() throws IOException {
+        validate();
         InspectionConfig inspection = config == null ? InspectionConfigLoader.loadDefault() : InspectionConfigLoader.loadNamedOrFile(config);
         PipelineSettings s = new PipelineSettings(inspection);
         s.asyncCapacity = asyncCapacity;
@@ -76,9 +88,25 @@ public final class PipelineOptions {
         s.deviceId = deviceId;
         s.maxBatchSize = maxBatch;
         s.maxBatchWaitMillis = maxBatchWaitMillis;
-        if (parallelism < 1) {
-            throw new IllegalArgumentException("--parallelism must be >= 1, got " + parallelism);
-        }
         return s.validate();
+    }
+
+    /** Range checks of the options, each a usage error that names the option. */
+    void validate() {
+        require(parallelism >= 1, "--parallelism must be 1 or more, got " + parallelism);
+        require(asyncCapacity >= 1, "--async-capacity must be 1 or more, got " + asyncCapacity);
+        require(modelTimeoutMillis >= 1, "--model-timeout-ms must be 1 or more, got " + modelTimeoutMillis);
+        require(modelRetries >= 0, "--model-retries must be 0 or more, got " + modelRetries);
+        require(ortThreads >= 0, "--ort-threads must be 0 (half the cores) or more, got " + ortThreads);
+        require(deviceId >= 0, "--device-id must be 0 or more, got " + deviceId);
+        require(maxBatch >= 1 && maxBatch <= 256, "--max-batch must be in [1, 256], got " + maxBatch);
+        require(maxBatchWaitMillis >= 0, "--max-batch-wait-ms must be 0 or more, got " + maxBatchWaitMillis);
+        require(config == null || !config.isBlank(), "--config must not be empty");
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new ParameterException(mixee.commandLine(), message);
+        }
     }
 }

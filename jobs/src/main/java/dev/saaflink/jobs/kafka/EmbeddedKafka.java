@@ -31,13 +31,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final Path baseDirectory;
     private final Duration startupTime;
+    private final Map<String, String> clientProperties;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDirectory, Duration startupTime) {
+    private EmbeddedKafka(KafkaClusterTestKit cluster, Path baseDirectory, Duration startupTime,
+                          Map<String, String> clientProperties) {
         this.cluster = cluster;
         this.baseDirectory = baseDirectory;
         this.startupTime = startupTime;
+        this.clientProperties = Map.copyOf(clientProperties);
         // Ctrl-C on ./saa demo must not leave broker data behind in the temp folder
         this.shutdownHook = new Thread(this::close, "embedded-kafka-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -53,6 +56,55 @@ public final class EmbeddedKafka implements AutoCloseable {
      * the single-node defaults.
      */
     public static EmbeddedKafka start(Map<String, String> extraBrokerProperties) {
+        return start(extraBrokerProperties, Map.of());
+    }
+
+    /**
+     * Starts a broker whose client listener (on loopback, as always) takes SASL_PLAINTEXT with the PLAIN mechanism
+     * and knows one user, {@code username} with {@code password}; the broker uses the same user on its own
+     * inter-broker connections (transaction markers). The controller listener stays PLAINTEXT. No authorizer: any
+     * authenticated client may do anything. A client needs {@link #saslClientProperties}; {@link #createTopic} and
+     * {@link #clientProperties()} use them.
+     */
+    public static EmbeddedKafka startWithSaslPlain(String username, String password) {
+        return startWithSaslPlain(username, password, Map.of());
+    }
+
+    /** As above, with extra broker settings. */
+    public static EmbeddedKafka startWithSaslPlain(String username, String password,
+                                                   Map<String, String> extraBrokerProperties) {
+        if (username.isEmpty() || !username.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("SASL user name must be [A-Za-z0-9._-]+");
+        }
+        if (password.contains("\"") || password.contains("\\")) {
+            throw new IllegalArgumentException("SASL password must not contain quotes or backslashes");
+        }
+        Map<String, String> broker = new LinkedHashMap<>();
+        // The test kit names the client listener EXTERNAL and builds "listeners" and "inter.broker.listener.name"
+        // from it; only its protocol changes here (the kit keeps a protocol map given to it).
+        broker.put("listener.security.protocol.map", "EXTERNAL:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        broker.put("sasl.enabled.mechanisms", "PLAIN");
+        broker.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        // the listener's own JAAS entry: username/password for the broker's outgoing inter-broker connections,
+        // user_<name> the accepted logins. Nothing JVM-wide (no java.security.auth.login.config).
+        broker.put("listener.name.external.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + username
+                        + "\" password=\"" + password + "\" user_" + username + "=\"" + password + "\";");
+        broker.putAll(extraBrokerProperties);
+        return start(broker, saslClientProperties(username, password));
+    }
+
+    /** The client settings for a SASL_PLAINTEXT/PLAIN login as {@code username}. */
+    public static Map<String, String> saslClientProperties(String username, String password) {
+        Map<String, String> client = new LinkedHashMap<>();
+        client.put("security.protocol", "SASL_PLAINTEXT");
+        client.put("sasl.mechanism", "PLAIN");
+        client.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + username + "\" password=\"" + password + "\";");
+        return client;
+    }
+
+    private static EmbeddedKafka start(Map<String, String> extraBrokerProperties, Map<String, String> clientProperties) {
         long started = System.nanoTime();
         Path baseDirectory;
         try {
@@ -87,7 +139,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("embedded Kafka broker did not start: " + e.getMessage(), e);
         }
         Duration startupTime = Duration.ofNanos(System.nanoTime() - started);
-        EmbeddedKafka kafka = new EmbeddedKafka(cluster, baseDirectory, startupTime);
+        EmbeddedKafka kafka = new EmbeddedKafka(cluster, baseDirectory, startupTime, clientProperties);
         LOG.info("Embedded Kafka broker ready at {} in {} ms", kafka.bootstrapServers(), startupTime.toMillis());
         return kafka;
     }
@@ -135,6 +187,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         return cluster.bootstrapServers();
     }
 
+    /** The client settings this broker needs (empty for a PLAINTEXT one); contains the password for SASL. */
+    public Map<String, String> clientProperties() {
+        return clientProperties;
+    }
+
     /** How long {@link #start} took, from creating the directories to the broker being ready. */
     public Duration startupTime() {
         return startupTime;
@@ -142,7 +199,8 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates a topic with the project's frame size limit; fails if it exists already. */
     public void createTopic(String name, int partitions) {
-        boolean created = KafkaTopics.createIfMissing(bootstrapServers(), name, partitions, (short) 1, Map.of());
+        boolean created = KafkaTopics.createIfMissing(bootstrapServers(), name, partitions, (short) 1,
+                clientProperties);
         if (!created) {
             throw new IllegalStateException("topic '" + name + "' exists already");
         }
