@@ -280,14 +280,24 @@ public final class BenchRunner {
 
     /** The process's peak resident set (VmHWM), which covers every run of this benchmark; NaN off Linux. */
     static double peakRssMb() {
+        return procStatusMb("VmHWM");
+    }
+
+    /** The process's resident set now (VmRSS); NaN off Linux. */
+    static double rssMb() {
+        return procStatusMb("VmRSS");
+    }
+
+    /** A kB field of /proc/self/status (VmHWM, VmRSS...) in MB to one decimal; NaN off Linux. */
+    static double procStatusMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field + ":")) {
                     return Math.round(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0 * 10) / 10.0;
                 }
             }
         } catch (java.io.IOException | NumberFormatException e) {
-            // not Linux: no VmHWM
+            // not Linux: no /proc/self/status
         }
         return Double.NaN;
     }
@@ -303,7 +313,7 @@ public final class BenchRunner {
         return Math.round(bytes / 1024.0 / 1024.0 * 10) / 10.0;
     }
 
-    private static double round(double v, int decimals) {
+    static double round(double v, int decimals) {
         double f = Math.pow(10, decimals);
         return Math.round(v * f) / f;
     }

@@ -116,11 +116,12 @@ final class ThreadCpuSampler implements AutoCloseable {
     private void sample(Map<String, Long> into) {
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
-                String tid = task.getFileName().toString();
                 try {
                     String stat = Files.readString(task.resolve("stat"), StandardCharsets.US_ASCII);
                     // "tid (comm) state ..." — comm may hold spaces and parentheses: split after the last ')'.
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+                    // The kernel reuses thread ids: a thread is its id plus its start time (stat field 22).
+                    String tid = task.getFileName() + "@" + f[19];
                     into.put(tid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
                     names.putIfAbsent(tid, Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip());
                 } catch (IOException | RuntimeException e) {

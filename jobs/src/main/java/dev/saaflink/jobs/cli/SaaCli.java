@@ -25,15 +25,21 @@ import picocli.CommandLine.Spec;
         synopsisSubcommandLabel = "COMMAND",
         commandListHeading = "%nCommands:%n",
         footer = {"", "Run 'saa COMMAND --help' for the options of a command.",
+                "'saa cluster start|start-taskmanager|stop|status' runs a local Flink session cluster and Kafka "
+                        + "broker (deploy/standalone/cluster.sh; './saa cluster --help').",
                 "Environment: JAVA_OPTS (JVM options, default -Xmx4g), SAA_DEBUG=1 (stack traces)."},
         subcommands = {
                 DemoCommand.class,
                 IngestCommand.class,
                 InspectCommand.class,
+                ConfigCommand.class,
                 EvalCommand.class,
                 ScoreCommand.class,
+                SubmitCommand.class,
+                StopCommand.class,
                 BenchCommand.class,
                 BenchModelsCommand.class,
+                SoakCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class SaaCli implements Runnable {
