@@ -2,6 +2,7 @@ package dev.saaflink.jobs.cli;
 
 import dev.saaflink.jobs.cluster.FlinkRestClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,9 +28,8 @@ public final class StopCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "JOB_ID", description = "The job id ('saa submit' printed it).")
     String jobId;
 
-    @Option(names = "--rest-url", defaultValue = "${env:SAA_FLINK_REST:-http://localhost:8081}", paramLabel = "URL",
-            description = "The JobManager's REST address (default: $SAA_FLINK_REST or ${DEFAULT-VALUE}).")
-    String restUrl;
+    @Mixin
+    FlinkRestOptions rest;
 
     @Option(names = "--savepoint-dir", paramLabel = "DIR|URI",
             description = "Where the savepoint goes (default: the cluster's execution.checkpointing.savepoint-dir).")
@@ -48,7 +48,7 @@ public final class StopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        FlinkRestClient flink = new FlinkRestClient(restUrl);
+        FlinkRestClient flink = rest.client();
         if (noSavepoint) {
             flink.cancel(jobId);
             flink.awaitState(jobId, "CANCELED", Duration.ofSeconds(timeoutSeconds));

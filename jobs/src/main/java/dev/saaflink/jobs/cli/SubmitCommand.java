@@ -4,6 +4,7 @@ import dev.saaflink.jobs.InspectionJobMain;
 import dev.saaflink.jobs.cluster.FlinkRestClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,9 +37,8 @@ public final class SubmitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--rest-url", defaultValue = "${env:SAA_FLINK_REST:-http://localhost:8081}", paramLabel = "URL",
-            description = "The JobManager's REST address (default: $SAA_FLINK_REST or ${DEFAULT-VALUE}).")
-    String restUrl;
+    @Mixin
+    FlinkRestOptions rest;
 
     @Option(names = "--jar", paramLabel = "FILE",
             description = "The job jar (default: jobs/target/saa-jobs-*-job.jar of this checkout).")
@@ -70,7 +70,7 @@ public final class SubmitCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--allow-non-restored-state needs --from-savepoint");
         }
         PrintWriter out = spec.commandLine().getOut();
-        FlinkRestClient flink = new FlinkRestClient(restUrl);
+        FlinkRestClient flink = rest.client();
         String version = flink.overview().path("flink-version").asText("?");
         String jarId = flink.uploadJar(jobJar);
         String jobId;
@@ -89,7 +89,7 @@ public final class SubmitCommand implements Callable<Integer> {
             out.printf("state: RUNNING%n");
         }
         out.printf("stop it with a savepoint: saa stop %s%s%n", jobId,
-                restUrl.equals("http://localhost:8081") ? "" : " --rest-url " + restUrl);
+                rest.asArgument());
         out.flush();
         return 0;
     }
@@ -103,7 +103,7 @@ public final class SubmitCommand implements Callable<Integer> {
         try {
             job = InspectionJobMain.parse(jobArgs.toArray(String[]::new));
         } catch (ParameterException e) {
-            throw new ParameterException(spec.commandLine(), "job option: " + e.getMessage(), e, null, null);
+            throw new ParameterException(spec.commandLine(), "job option: " + e.getMessage(), e);
         }
         if (job.isUsageHelpRequested() || job.isVersionHelpRequested()) {
             throw new ParameterException(spec.commandLine(), "for the job options see 'saa inspect --help'");
@@ -113,7 +113,7 @@ public final class SubmitCommand implements Callable<Integer> {
             inspect.validate();
             inspect.pipeline.validate();
         } catch (ParameterException e) {
-            throw new ParameterException(spec.commandLine(), "job option: " + e.getMessage(), e, null, null);
+            throw new ParameterException(spec.commandLine(), "job option: " + e.getMessage(), e);
         }
     }
 

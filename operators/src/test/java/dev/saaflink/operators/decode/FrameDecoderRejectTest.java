@@ -4,6 +4,7 @@ import dev.saaflink.schemas.AvroBytes;
 import static dev.saaflink.operators.decode.TestFrames.encode;
 import static dev.saaflink.operators.decode.TestFrames.frame;
 import static dev.saaflink.operators.decode.TestFrames.jpeg;
+import static dev.saaflink.operators.decode.TestFrames.noise;
 import static dev.saaflink.operators.decode.TestFrames.png;
 import static dev.saaflink.operators.decode.TestFrames.record;
 import static dev.saaflink.operators.decode.TestFrames.solid;
@@ -26,7 +27,6 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
-import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
@@ -310,17 +310,6 @@ class FrameDecoderRejectTest {
         assertThat(e.getStage()).as("stage; message: %s", e.getMessage()).isEqualTo(stage);
         assertThat(e.getMessage()).contains(reason.name());
         return e;
-    }
-
-    private static BufferedImage noise(int w, int h) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        Random rnd = new Random(w * 31L + h);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, rnd.nextInt());
-            }
-        }
-        return img;
     }
 
     /** A structurally valid PNG whose IHDR declares w×h RGB, with one tiny IDAT that is not nearly enough. */

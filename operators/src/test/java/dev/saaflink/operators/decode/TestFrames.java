@@ -18,7 +18,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 
 /** Builds real encoded images and Avro frames for the decoder tests. */
-final class TestFrames {
+public final class TestFrames {
     private TestFrames() {}
 
     static Frame.Builder frame(ImageEncoding encoding, byte[] image) {
@@ -51,11 +51,11 @@ final class TestFrames {
         }
     }
 
-    static byte[] png(RenderedImage img) {
+    public static byte[] png(RenderedImage img) {
         return write(img, "png");
     }
 
-    static byte[] jpeg(RenderedImage img, boolean progressive) {
+    public static byte[] jpeg(RenderedImage img, boolean progressive) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         ImageWriteParam param = writer.getDefaultWriteParam();
         param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
@@ -75,7 +75,7 @@ final class TestFrames {
         return bytes.toByteArray();
     }
 
-    static byte[] write(RenderedImage img, String format) {
+    public static byte[] write(RenderedImage img, String format) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(img, format, bytes)) {
@@ -88,11 +88,23 @@ final class TestFrames {
     }
 
     /** A w×h RGB image of one colour. */
-    static BufferedImage solid(int w, int h, int rgb) {
+    public static BufferedImage solid(int w, int h, int rgb) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 img.setRGB(x, y, rgb);
+            }
+        }
+        return img;
+    }
+
+    /** Deterministic noise, so that lossy encoders and truncation have something to work with. */
+    public static BufferedImage noise(int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        java.util.Random rnd = new java.util.Random(w * 31L + h);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, rnd.nextInt());
             }
         }
         return img;

@@ -2,6 +2,10 @@ package dev.saaflink.operators.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static dev.saaflink.operators.decode.TestFrames.jpeg;
+import static dev.saaflink.operators.decode.TestFrames.noise;
+import static dev.saaflink.operators.decode.TestFrames.png;
+import static dev.saaflink.operators.decode.TestFrames.solid;
 
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.decode.DecodedFrame;
@@ -28,7 +32,6 @@ import org.junit.jupiter.api.Test;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
@@ -36,7 +39,6 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
-import java.awt.image.RenderedImage;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -419,57 +421,6 @@ class BadInputCorpusTest {
         assertThat(p.frame.image.width).isEqualTo(w);
         assertThat(p.frame.image.height).isEqualTo(h);
         assertThat(p.frame.image.rgb).hasSize(w * h * 3);
-    }
-
-    private static BufferedImage solid(int w, int h, int rgb) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, rgb);
-            }
-        }
-        return img;
-    }
-
-    private static BufferedImage noise(int w, int h) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        Random rnd = new Random(w * 31L + h);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                img.setRGB(x, y, rnd.nextInt());
-            }
-        }
-        return img;
-    }
-
-    static byte[] png(RenderedImage img) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try {
-            assertThat(ImageIO.write(img, "png", bytes)).isTrue();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    static byte[] jpeg(RenderedImage img, boolean progressive) {
-        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        ImageWriteParam param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(1.0f);
-        if (progressive) {
-            param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(img, null, null), param);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            writer.dispose();
-        }
-        return bytes.toByteArray();
     }
 
     /** A 4-component JPEG (no JFIF, no Adobe marker): the JDK reader takes it as CMYK and has no RGB conversion. */
