@@ -99,6 +99,15 @@ class StageMetricsMiniClusterTest {
             super("segmentation", settings);
         }
 
+        /**
+         * One worker per in-flight frame: the slow frame's sleeping worker must not hold up the others, whatever order
+         * the encoder (unordered, batching) hands them over in.
+         */
+        @Override
+        protected int workerThreads() {
+            return settings.asyncCapacity;
+        }
+
         @Override
         protected void openModels() {
         }
