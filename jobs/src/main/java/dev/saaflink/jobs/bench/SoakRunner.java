@@ -241,11 +241,9 @@ public final class SoakRunner {
                 while (true) {
                     long now;
                     while ((now = System.currentTimeMillis()) < nextTick) {
-                        int before = watch.records().size();
                         watch.poll(Duration.ofMillis(Math.max(1, nextTick - now)));
                         long seen = System.currentTimeMillis();
-                        List<ConsumerRecord<byte[], byte[]>> records = watch.records();
-                        for (ConsumerRecord<byte[], byte[]> r : records.subList(before, records.size())) {
+                        for (ConsumerRecord<byte[], byte[]> r : watch.takeRecords()) {
                             if (r.topic().equals(EVENTS)) {
                                 AnomalyEvent e = AnomalyEvent.getDecoder().decode(r.value());
                                 outputIds.add(e.getFrameId());
@@ -256,7 +254,6 @@ public final class SoakRunner {
                             }
                             outputMillis.add(seen);
                         }
-                        records.clear(); // counted; keep the watcher's own memory flat
                     }
                     nextTick += 1000;
                     if (firstOutputMillis < 0 && !outputIds.isEmpty()) {

@@ -71,6 +71,13 @@ public final class TopicTail implements AutoCloseable {
         return records;
     }
 
+    /** What was read since the last call, forgotten here: a long-running reader's memory stays flat. */
+    public List<ConsumerRecord<byte[], byte[]>> takeRecords() {
+        List<ConsumerRecord<byte[], byte[]>> taken = new ArrayList<>(records);
+        records.clear();
+        return taken;
+    }
+
     public List<byte[]> values(String topic) {
         List<byte[]> out = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : records) {
