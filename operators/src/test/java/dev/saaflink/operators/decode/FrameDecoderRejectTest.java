@@ -4,6 +4,7 @@ import dev.saaflink.schemas.AvroBytes;
 import static dev.saaflink.operators.decode.TestFrames.encode;
 import static dev.saaflink.operators.decode.TestFrames.frame;
 import static dev.saaflink.operators.decode.TestFrames.jpeg;
+import static dev.saaflink.operators.decode.TestFrames.pngChunk;
 import static dev.saaflink.operators.decode.TestFrames.noise;
 import static dev.saaflink.operators.decode.TestFrames.png;
 import static dev.saaflink.operators.decode.TestFrames.record;
@@ -35,7 +36,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /** Each kind of bad input ends as the right FrameRejectedException, never as an unchecked exception. */
@@ -318,26 +318,15 @@ class FrameDecoderRejectTest {
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(w).putInt(h).put((byte) 8).put((byte) 2)
                 .put((byte) 0).put((byte) 0).put((byte) 0);
-        chunk(out, "IHDR", ihdr.array());
+        pngChunk(out, "IHDR", ihdr.array());
         Deflater deflater = new Deflater();
         deflater.setInput(new byte[1000]);
         deflater.finish();
         byte[] z = new byte[100];
         int n = deflater.deflate(z);
-        chunk(out, "IDAT", Arrays.copyOf(z, n));
-        chunk(out, "IEND", new byte[0]);
+        pngChunk(out, "IDAT", Arrays.copyOf(z, n));
+        pngChunk(out, "IEND", new byte[0]);
         return out.toByteArray();
-    }
-
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] t = type.getBytes();
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
 
     private static int indexOfMarker(byte[] jpeg, int marker) {

@@ -109,4 +109,16 @@ public final class TestFrames {
         }
         return img;
     }
+
+    /** Appends one PNG chunk: length, type, data and the CRC over type and data. */
+    public static void pngChunk(java.io.ByteArrayOutputStream out, String type, byte[] data) {
+        byte[] t = type.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(data.length).array());
+        out.writeBytes(t);
+        out.writeBytes(data);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(t);
+        crc.update(data);
+        out.writeBytes(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+    }
 }

@@ -3,6 +3,7 @@ package dev.saaflink.operators.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static dev.saaflink.operators.decode.TestFrames.jpeg;
+import static dev.saaflink.operators.decode.TestFrames.pngChunk;
 import static dev.saaflink.operators.decode.TestFrames.noise;
 import static dev.saaflink.operators.decode.TestFrames.png;
 import static dev.saaflink.operators.decode.TestFrames.solid;
@@ -54,7 +55,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.Consumer;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
@@ -458,9 +458,9 @@ class BadInputCorpusTest {
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         ByteBuffer ihdr = ByteBuffer.allocate(13).putInt((int) w).putInt((int) h).put((byte) 8).put((byte) 2)
                 .put((byte) 0).put((byte) 0).put((byte) 0);
-        chunk(out, "IHDR", ihdr.array());
-        chunk(out, "IDAT", deflate(new byte[1 << 16]));
-        chunk(out, "IEND", new byte[0]);
+        pngChunk(out, "IHDR", ihdr.array());
+        pngChunk(out, "IDAT", deflate(new byte[1 << 16]));
+        pngChunk(out, "IEND", new byte[0]);
         return out.toByteArray();
     }
 
@@ -477,7 +477,7 @@ class BadInputCorpusTest {
     private static byte[] pngWithChunkBefore(byte[] png, String type, byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.write(png, 0, 33);
-        chunk(out, type, data);
+        pngChunk(out, type, data);
         out.write(png, 33, png.length - 33);
         return out.toByteArray();
     }
@@ -495,14 +495,4 @@ class BadInputCorpusTest {
         return out.toByteArray();
     }
 
-    private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
-        byte[] t = type.getBytes();
-        out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
-        out.writeBytes(t);
-        out.writeBytes(data);
-        CRC32 crc = new CRC32();
-        crc.update(t);
-        crc.update(data);
-        out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
-    }
 }
