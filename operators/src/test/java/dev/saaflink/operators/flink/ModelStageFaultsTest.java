@@ -15,12 +15,8 @@ import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.schemas.AvroBytes;
 import dev.saaflink.schemas.DeadLetter;
 
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
-import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
@@ -112,17 +108,6 @@ class ModelStageFaultsTest {
         return s;
     }
 
-    private static OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> harness(OrtStage stage,
-                                                                                              long timeoutMs)
-            throws Exception {
-        AsyncWaitOperatorFactory<FrameInProgress, FrameInProgress> factory = new AsyncWaitOperatorFactory<>(
-                stage, timeoutMs, 4, AsyncDataStream.OutputMode.ORDERED);
-        OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = new OneInputStreamOperatorTestHarness<>(
-                factory, TypeInformation.of(FrameInProgress.class).createSerializer(new SerializerConfigImpl()));
-        h.open();
-        return h;
-    }
-
     /** Runs the stage's outputs through the split that follows the model stages in the job. */
     private static List<DeadLetter> deadLettersOf(List<FrameInProgress> stageOutput, List<FrameRegions> passed)
             throws Exception {
@@ -147,7 +132,7 @@ class ModelStageFaultsTest {
     void aRealOrtErrorIsRetriedThenBecomesADeadLetterNamingTheStage() throws Exception {
         OrtStage stage = new OrtStage(settings(2, TIMEOUT_MS), 0);
         List<FrameInProgress> out;
-        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = harness(stage, TIMEOUT_MS)) {
+        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = ModelStageFunctionTest.harness(stage, TIMEOUT_MS)) {
             h.processElement(new StreamRecord<>(SplitFailuresFunctionTest.frame("cam-1", "bad-1"), 1L));
             h.processElement(new StreamRecord<>(SplitFailuresFunctionTest.frame("cam-1", "good-2"), 2L));
             h.endInput();
@@ -183,7 +168,7 @@ class ModelStageFaultsTest {
         OrtStage stage = new OrtStage(settings(2, TIMEOUT_MS), 150);
         List<FrameInProgress> out;
         long t0 = System.nanoTime();
-        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = harness(stage, TIMEOUT_MS)) {
+        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = ModelStageFunctionTest.harness(stage, TIMEOUT_MS)) {
             h.processElement(new StreamRecord<>(SplitFailuresFunctionTest.frame("cam-1", "bad-slow"), 1L));
             h.processElement(new StreamRecord<>(SplitFailuresFunctionTest.frame("cam-1", "slow-ok"), 2L));
             h.endInput();
@@ -205,7 +190,7 @@ class ModelStageFaultsTest {
         stage.gate = new CountDownLatch(1);
         stage.entered = new CountDownLatch(1);
         List<FrameInProgress> out;
-        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = harness(stage, timeoutMs)) {
+        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = ModelStageFunctionTest.harness(stage, timeoutMs)) {
             h.setProcessingTime(0L);
             h.processElement(new StreamRecord<>(SplitFailuresFunctionTest.frame("cam-1", "hung-1"), 1L));
             assertThat(stage.entered.await(10, TimeUnit.SECONDS)).isTrue();
@@ -257,7 +242,7 @@ class ModelStageFaultsTest {
     @Test
     void asyncInvokeAndTimeoutNeverThrowNorCompleteExceptionally() throws Exception {
         OrtStage stage = new OrtStage(settings(1, TIMEOUT_MS), 0);
-        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = harness(stage, TIMEOUT_MS)) {
+        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = ModelStageFunctionTest.harness(stage, TIMEOUT_MS)) {
             for (int i = 0; i < 5; i++) {
                 FrameInProgress bad = SplitFailuresFunctionTest.frame("cam-1", "bad-" + i);
                 Answer invoked = new Answer();

@@ -91,8 +91,14 @@ class ModelStageFunctionTest {
 
     private static OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> harness(ScriptedStage stage)
             throws Exception {
+        return harness(stage, TIMEOUT_MS);
+    }
+
+    /** An opened async-operator harness around a model stage (ordered output, capacity 4); shared by the stage tests. */
+    static OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> harness(ModelStageFunction stage,
+                                                                                   long timeoutMs) throws Exception {
         AsyncWaitOperatorFactory<FrameInProgress, FrameInProgress> factory = new AsyncWaitOperatorFactory<>(
-                stage, TIMEOUT_MS, 4, AsyncDataStream.OutputMode.ORDERED);
+                stage, timeoutMs, 4, AsyncDataStream.OutputMode.ORDERED);
         OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = new OneInputStreamOperatorTestHarness<>(
                 factory, TypeInformation.of(FrameInProgress.class).createSerializer(new SerializerConfigImpl()));
         h.open();

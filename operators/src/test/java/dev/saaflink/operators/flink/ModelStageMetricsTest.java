@@ -8,12 +8,8 @@ import dev.saaflink.operators.metrics.ModelStageMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 
-import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
-import org.apache.flink.streaming.api.operators.async.AsyncWaitOperatorFactory;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -125,12 +121,7 @@ class ModelStageMetricsTest {
 
     private static OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> harness(ModelStageFunction stage)
             throws Exception {
-        AsyncWaitOperatorFactory<FrameInProgress, FrameInProgress> factory = new AsyncWaitOperatorFactory<>(
-                stage, TIMEOUT_MS, 4, AsyncDataStream.OutputMode.ORDERED);
-        OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = new OneInputStreamOperatorTestHarness<>(
-                factory, TypeInformation.of(FrameInProgress.class).createSerializer(new SerializerConfigImpl()));
-        h.open();
-        return h;
+        return ModelStageFunctionTest.harness(stage, TIMEOUT_MS);
     }
 
     private static FrameInProgress input(String frameId) {
