@@ -9,6 +9,7 @@ import dev.saaflink.operators.flink.LiveConfigDecodeFunction;
 import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.flink.SplitFailuresFunction;
+import dev.saaflink.operators.flink.StreamContextFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
@@ -18,6 +19,7 @@ import dev.saaflink.operators.stages.SegmentationStage;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.DeadLetter;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
@@ -37,7 +39,8 @@ import java.util.function.UnaryOperator;
  * graph; only where the records come from and go to differs.
  *
  * <pre>
- * frames → decode ─┬→ SAM encoder (async) → saliency + proposals + property filter + SAM decoder (async)
+ * frames → decode ─┬→ SAM encoder (async) → keyBy(camera, category) → stream-context saliency (keyed memory)
+ *                  │      → saliency + proposals + property filter + SAM decoder (async)
  *            ▲     │        → split failures ─┬→ keyBy(camera) → rescoring + top-K + fusion → events
  *            │     └────── dead letters ←──────┘
  *   config ──┘ broadcast (only with a config topic); rejected config records → config errors
@@ -108,6 +111,14 @@ public final class InspectionJob {
                         new SamEncoderFunction(settings), settings.modelTimeoutMillis, TimeUnit.MILLISECONDS,
                         settings.asyncCapacity)
                 .name("sam-encoder").uid("sam-encoder");
+
+        if (settings.inspection.getStreamContext().isEnabled()) {
+            // One memory of recent frames per camera and category, in keyed state (checkpointed with the job).
+            encoded = encoded
+                    .keyBy(StreamContextFunction::key, Types.STRING)
+                    .process(new StreamContextFunction(settings))
+                    .name("stream-context").uid("stream-context");
+        }
 
         RegionGenerator generator = regionGenerator(settings);
         DataStream<FrameInProgress> segmented = AsyncDataStream.unorderedWait(encoded,

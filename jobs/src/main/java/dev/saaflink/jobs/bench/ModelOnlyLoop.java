@@ -5,8 +5,12 @@ import dev.saaflink.models.sam.SamDecoder;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.models.wrn.WideResNetFeatures;
+import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.context.StreamContextScorer;
+import dev.saaflink.operators.context.StreamMemory;
 import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
+import dev.saaflink.operators.flink.StreamContextFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
@@ -15,6 +19,7 @@ import dev.saaflink.operators.stages.FusionStage;
 import dev.saaflink.operators.stages.SegmentationStage;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +64,8 @@ final class ModelOnlyLoop {
              SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
                      SamEncoderFunction.sessionSettings(settings));
              SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings));
+             StreamContextScorer streamContext = StreamContextScorer.open(settings.inspection.getStreamContext(),
+                     settings.saliencyBackend, SamEncoderFunction.sessionSettings(settings));
              // null (nothing to close) unless the config names WideResNet50 saliency features
              WideResNetFeatures wideResNet = SegmentationFunction.openSaliencyFeatures(settings)) {
             AtomicInteger n = new AtomicInteger();
@@ -66,7 +73,7 @@ final class ModelOnlyLoop {
                     r -> new Thread(r, "bench-model-" + n.incrementAndGet()));
             segmentation.open();
             try {
-                return run(frames, encoder, decoder, saliency, wideResNet, segmentation, threads);
+                return run(frames, encoder, decoder, saliency, wideResNet, streamContext, segmentation, threads);
             } finally {
                 segmentation.close();
                 // Stop both threads before the sessions close under them (only on a failure are they still busy).
@@ -78,7 +85,8 @@ final class ModelOnlyLoop {
 
     private List<Completed> run(List<FrameInProgress> frames, SamEncoder encoder, SamDecoder decoder,
                                 SaliencyComputer saliency, WideResNetFeatures wideResNet,
-                                SegmentationStage segmentation, ExecutorService threads)
+                                StreamContextScorer streamContext, SegmentationStage segmentation,
+                                ExecutorService threads)
             throws Exception {
         BlockingQueue<FrameInProgress> handOff = new ArrayBlockingQueue<>(settings.asyncCapacity);
         Future<?> encoding = threads.submit(() -> {
@@ -95,12 +103,19 @@ final class ModelOnlyLoop {
         });
         Future<List<Completed>> segmenting = threads.submit(() -> {
             List<Completed> done = new ArrayList<>(frames.size());
+            StreamContextConfig context = settings.inspection.getStreamContext();
+            Map<String, StreamMemory> memories = new HashMap<>();
             for (FrameInProgress work = handOff.take(); work != END; work = handOff.take()) {
+                if (context.isEnabled()) {
+                    // The job's keyed stream-context operator, on this thread: one memory per camera and category.
+                    String key = StreamContextFunction.key(work);
+                    memories.put(key, streamContext.apply(work, memories.get(key)));
+                }
                 SegmentationFunction.segment(work, settings, segmentation, decoder, saliency, wideResNet);
                 FrameRegions regions = FrameRegions.of(work);
                 long t0 = System.nanoTime();
-                FusionStage.fuse(regions, regions.config,
-                        settings.inspection.getAlgorithm());
+                FusionStage.fuse(regions, regions.config, settings.inspection.getAlgorithm(),
+                        settings.inspection.getAnomalyMap());
                 Map<String, Double> stageMs = new LinkedHashMap<>(regions.stageMs);
                 stageMs.put("fusion", (System.nanoTime() - t0) / 1e6);
                 done.add(new Completed(System.nanoTime(), stageMs));

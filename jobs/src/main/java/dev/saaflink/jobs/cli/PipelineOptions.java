@@ -1,7 +1,9 @@
 package dev.saaflink.jobs.cli;
 
+import dev.saaflink.operators.config.AnomalyMapConfig;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.saa.SaliencyBackend;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,6 +69,12 @@ public final class PipelineOptions {
                     + "configured execution provider; default) or 'java' (plain Java).")
     String saliencyBackend;
 
+    @Option(names = "--saa-reference",
+            description = "Inspect as SAA+ does, whatever the config says: the within-image saliency on every frame "
+                    + "(streamContext off) and the anomaly map fused from the top-K region masks (anomalyMap "
+                    + "regions). The measured default differs in both; see docs/EXPERIMENTS.md.")
+    boolean saaReference;
+
     public int parallelism() {
         return parallelism;
     }
@@ -78,6 +86,9 @@ public final class PipelineOptions {
     public PipelineSettings settings() throws IOException {
         validate();
         InspectionConfig inspection = config == null ? InspectionConfigLoader.loadDefault() : InspectionConfigLoader.loadNamedOrFile(config);
+        if (saaReference) {
+            inspection = inspection.withStreamContext(StreamContextConfig.off()).withAnomalyMap(AnomalyMapConfig.regions());
+        }
         PipelineSettings s = new PipelineSettings(inspection);
         s.asyncCapacity = asyncCapacity;
         s.modelTimeoutMillis = modelTimeoutMillis;

@@ -29,6 +29,8 @@ public final class InspectionConfig implements Serializable {
     private final RegionGeneratorConfig regionGenerator;
     private final SaliencyFeaturesConfig saliencyFeatures;
     private final SamConfig sam;
+    private final StreamContextConfig streamContext;
+    private final AnomalyMapConfig anomalyMap;
 
     /** As the full constructor, with the saliency stand-in as region generator. */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
@@ -56,6 +58,39 @@ public final class InspectionConfig implements Serializable {
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
                             Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator,
                             SaliencyFeaturesConfig saliencyFeatures, SamConfig sam) {
+        this(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, sam,
+                StreamContextConfig.defaults());
+    }
+
+    /**
+     * @param categories keyed by category name; each value's name must equal its key
+     * @param streamContext the stream-context saliency (on by default; off gives SAA+'s within-image saliency)
+     * @throws InvalidConfigException if "default" is missing or a key and name disagree
+     */
+    public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
+                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator,
+                            SaliencyFeaturesConfig saliencyFeatures, SamConfig sam,
+                            StreamContextConfig streamContext) {
+        this(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, sam, streamContext,
+                AnomalyMapConfig.saliency());
+    }
+
+    /**
+     * @param categories keyed by category name; each value's name must equal its key
+     * @param streamContext the stream-context saliency (on by default; off gives SAA+'s within-image saliency)
+     * @param anomalyMap what the event's map is made of (the smoothed saliency by default; SAA+'s region fusion)
+     * @throws InvalidConfigException if "default" is missing or a key and name disagree
+     */
+    public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,
+                            Map<String, CategoryConfig> categories, RegionGeneratorConfig regionGenerator,
+                            SaliencyFeaturesConfig saliencyFeatures, SamConfig sam,
+                            StreamContextConfig streamContext, AnomalyMapConfig anomalyMap) {
+        if (anomalyMap == null) {
+            throw new InvalidConfigException("anomalyMap must not be null");
+        }
+        if (streamContext == null) {
+            throw new InvalidConfigException("streamContext must not be null");
+        }
         if (saliencyFeatures == null) {
             throw new InvalidConfigException("saliencyFeatures must not be null");
         }
@@ -85,6 +120,30 @@ public final class InspectionConfig implements Serializable {
         this.regionGenerator = regionGenerator;
         this.saliencyFeatures = saliencyFeatures;
         this.sam = sam;
+        this.streamContext = streamContext;
+        this.anomalyMap = anomalyMap;
+    }
+
+    /** This config with another stream-context setting. */
+    public InspectionConfig withStreamContext(StreamContextConfig context) {
+        return new InspectionConfig(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, sam,
+                context, anomalyMap);
+    }
+
+    /** This config with another anomaly-map setting. */
+    public InspectionConfig withAnomalyMap(AnomalyMapConfig map) {
+        return new InspectionConfig(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, sam,
+                streamContext, map);
+    }
+
+    /** What the event's anomaly map is made of. */
+    public AnomalyMapConfig getAnomalyMap() {
+        return anomalyMap;
+    }
+
+    /** The stream-context saliency; {@link StreamContextConfig#isEnabled()} false means SAA+'s within-image one. */
+    public StreamContextConfig getStreamContext() {
+        return streamContext;
     }
 
     /**
@@ -160,6 +219,7 @@ public final class InspectionConfig implements Serializable {
     @Override
     public String toString() {
         return "InspectionConfig{version=" + version + ", algorithm=" + algorithm + ", standIn=" + standIn
-                + ", regionGenerator=" + regionGenerator + ", saliencyFeatures=" + saliencyFeatures + ", sam=" + sam + ", categories=" + categories.keySet() + "}";
+                + ", regionGenerator=" + regionGenerator + ", saliencyFeatures=" + saliencyFeatures + ", sam=" + sam
+                + ", streamContext=" + streamContext + ", anomalyMap=" + anomalyMap + ", categories=" + categories.keySet() + "}";
     }
 }

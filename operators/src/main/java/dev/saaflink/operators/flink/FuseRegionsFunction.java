@@ -47,7 +47,8 @@ public final class FuseRegionsFunction extends KeyedProcessFunction<String, Fram
     public void processElement(FrameRegions frame, Context ctx, Collector<AnomalyEvent> out) {
         long t0 = System.nanoTime();
         CategoryConfig category = frame.config; // resolved once, at decode (file or live config)
-        FusionStage.Fused fused = FusionStage.fuse(frame, category, settings.inspection.getAlgorithm());
+        FusionStage.Fused fused = FusionStage.fuse(frame, category, settings.inspection.getAlgorithm(),
+                settings.inspection.getAnomalyMap());
         frame.stageMs.put("fusion", (System.nanoTime() - t0) / 1e6);
         long emitMillis = System.currentTimeMillis();
         AnomalyEvent event = EventBuilder.build(frame, fused, category, frame.configVersion, regionSource,

@@ -4,11 +4,13 @@ import ai.onnxruntime.OrtException;
 import dev.saaflink.models.sam.SamDecoder;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.models.wrn.WideResNetFeatures;
+import dev.saaflink.operators.config.AnomalyMapConfig;
 import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.SaaParameters;
 import dev.saaflink.operators.config.SaliencyFeaturesConfig;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.pipeline.SmallMap;
 import dev.saaflink.operators.saa.SaliencyComputer;
 import dev.saaflink.operators.saa.SelfSimilaritySaliency;
 import dev.saaflink.operators.stages.RegionGenerator;
@@ -97,6 +99,9 @@ public final class SegmentationFunction extends ModelStageFunction {
                     frame.recordStage("saliency", t0);
                 }
             }
+            if (map == null && frame.saliency != null) {
+                map = frame.saliency; // the stream-context saliency (StreamContextFunction), scored against memory
+            }
             if (map == null) {
                 long t0 = System.nanoTime();
                 map = wideResNet != null
@@ -107,6 +112,9 @@ public final class SegmentationFunction extends ModelStageFunction {
                 frame.recordStage("saliency", t0);
             }
             frame.saliency = map;
+            if (settings.inspection.getAnomalyMap().getSource() == AnomalyMapConfig.Source.SALIENCY) {
+                frame.saliencyMap = SmallMap.of(map, frame.frame.image.width, frame.frame.image.height);
+            }
 
             segmentation.run(frame, category, proposals, decoder);
         }

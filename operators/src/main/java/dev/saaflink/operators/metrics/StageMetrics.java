@@ -59,6 +59,9 @@ public final class StageMetrics {
     public static final String SAM_DECODER = "samDecoder";
     public static final String SALIENCY = "saliency";
     public static final String REGION_GENERATOR = "regionGenerator";
+    public static final String STREAM_CONTEXT = "streamContext";
+    /** Frames the stream-context operator passed on unscored because the memory was still warming up. */
+    public static final String WARMUP_FRAMES = "warmupFrames";
 
     /**
      * Per-frame stage timing key (FrameInProgress.stageMs) to the model it measures. Several keys may add up to one
@@ -74,7 +77,8 @@ public final class StageMetrics {
             "proposals", REGION_GENERATOR,
             "objectMasks", SAM_DECODER,
             "samDecoder", SAM_DECODER,
-            "saliency", SALIENCY);
+            "saliency", SALIENCY,
+            "streamContext", STREAM_CONTEXT);
 
     /** Models each model stage runs, registered when the stage opens so their series exist before a frame. */
     public static final Map<String, List<String>> MODELS_OF_STAGE = Map.of(

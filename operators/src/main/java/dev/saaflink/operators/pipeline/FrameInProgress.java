@@ -31,6 +31,8 @@ public final class FrameInProgress {
     public SamEmbedding embedding;
     /** Saliency at the original resolution, row-major. */
     public float[] saliency;
+    /** The saliency scaled down, kept for the anomaly map after the full-size one is dropped (segmentation). */
+    public SmallMap saliencyMap;
     public List<SegmentedRegion> regions;
     /** Stage name to milliseconds spent on this frame. */
     public Map<String, Double> stageMs = new LinkedHashMap<>();
@@ -64,6 +66,7 @@ public final class FrameInProgress {
         c.arrivalMillis = arrivalMillis;
         c.embedding = embedding;
         c.saliency = saliency;
+        c.saliencyMap = saliencyMap;
         c.regions = regions;
         c.stageMs = new LinkedHashMap<>(stageMs);
         c.failure = failure;

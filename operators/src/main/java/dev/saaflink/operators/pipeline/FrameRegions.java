@@ -26,6 +26,8 @@ public final class FrameRegions {
     public int width;
     public int height;
     public List<SegmentedRegion> regions;
+    /** The frame's saliency, scaled down (for {@code anomalyMap.source: saliency}); null when not kept. */
+    public SmallMap saliencyMap;
     public Map<String, Double> stageMs;
 
     public FrameRegions() {}
@@ -43,6 +45,7 @@ public final class FrameRegions {
         r.width = p.frame.image.width;
         r.height = p.frame.image.height;
         r.regions = p.regions;
+        r.saliencyMap = p.saliencyMap;
         r.stageMs = p.stageMs;
         return r;
     }

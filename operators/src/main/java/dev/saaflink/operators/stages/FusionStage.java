@@ -1,8 +1,10 @@
 package dev.saaflink.operators.stages;
 
+import dev.saaflink.operators.config.AnomalyMapConfig;
 import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.SaaParameters;
 import dev.saaflink.operators.pipeline.FrameRegions;
+import dev.saaflink.operators.pipeline.SmallMap;
 import dev.saaflink.operators.saa.MaskRle;
 import dev.saaflink.operators.saa.Rescoring;
 import dev.saaflink.operators.saa.SegmentedRegion;
@@ -40,7 +42,18 @@ public final class FusionStage {
         }
     }
 
+    /** SAA+'s region fusion ({@code anomalyMap.source: regions}). */
     public static Fused fuse(FrameRegions frame, CategoryConfig category, SaaParameters params) {
+        return fuse(frame, category, params, AnomalyMapConfig.regions());
+    }
+
+    /**
+     * Rescoring and top-K as SAA+ does; the map is the region fusion or, with {@code anomalyMap.source: saliency},
+     * the frame's saliency ({@link FrameRegions#saliencyMap}) at image size, smoothed. A frame that carries no
+     * saliency map (e.g. from a job started with the other setting) falls back to the region fusion.
+     */
+    public static Fused fuse(FrameRegions frame, CategoryConfig category, SaaParameters params,
+                             AnomalyMapConfig mapConfig) {
         List<SegmentedRegion> regions = frame.regions == null ? List.of() : frame.regions;
         int n = regions.size();
         double[] rescored = new double[n];
@@ -49,15 +62,25 @@ public final class FusionStage {
             rescored[i] = Rescoring.rescore(r.box.score, r.meanSaliency, r.areaPixels == 0, params.getRescoreGamma());
         }
         List<Integer> kept = TopKFusion.topK(rescored, category.getTopK());
-        int pixels = frame.width * frame.height;
-        List<boolean[]> masks = new ArrayList<>(kept.size());
-        double[] keptScores = new double[kept.size()];
-        for (int i = 0; i < kept.size(); i++) {
-            int idx = kept.get(i);
-            masks.add(MaskRle.decode(regions.get(idx).rleCounts, pixels));
-            keptScores[i] = rescored[idx];
+        double[] map;
+        if (mapConfig.getSource() == AnomalyMapConfig.Source.SALIENCY && frame.saliencyMap != null) {
+            // Smoothed at the small map's size (at most 256 px a side), then scaled up: the same result up to
+            // interpolation, at a fraction of the cost of blurring a large frame.
+            SmallMap small = frame.saliencyMap;
+            double sigma = mapConfig.getSmoothing() * Math.max(small.width, small.height);
+            SmallMap blurred = small.blurred(sigma);
+            map = blurred.at(frame.width, frame.height);
+        } else {
+            int pixels = frame.width * frame.height;
+            List<boolean[]> masks = new ArrayList<>(kept.size());
+            double[] keptScores = new double[kept.size()];
+            for (int i = 0; i < kept.size(); i++) {
+                int idx = kept.get(i);
+                masks.add(MaskRle.decode(regions.get(idx).rleCounts, pixels));
+                keptScores[i] = rescored[idx];
+            }
+            map = TopKFusion.fuse(masks, keptScores, frame.width, frame.height, params.isFusionPlusOne());
         }
-        double[] map = TopKFusion.fuse(masks, keptScores, frame.width, frame.height, params.isFusionPlusOne());
         double max = 0;
         for (double v : map) {
             if (v > max) {

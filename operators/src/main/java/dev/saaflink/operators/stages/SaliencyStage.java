@@ -148,7 +148,7 @@ public final class SaliencyStage {
      * and the image occupies the top-left resizedWidth x resizedHeight of the model frame, so pixel x sits at cell
      * coordinate ((x + 0.5) * resizedWidth / imageWidth) / cellSize - 0.5 (half-pixel centres, borders clamped).
      */
-    static float[] gridToImage(float[] grid, int gw, int gh, SamEmbedding emb) {
+    public static float[] gridToImage(float[] grid, int gw, int gh, SamEmbedding emb) {
         int w = emb.imageWidth;
         int h = emb.imageHeight;
         double cellW = (double) emb.modelSize / emb.gridW;

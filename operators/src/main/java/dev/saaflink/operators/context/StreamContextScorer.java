@@ -1,0 +1,203 @@
+package dev.saaflink.operators.context;
+
+import ai.onnxruntime.OrtException;
+import dev.saaflink.models.runtime.SessionSettings;
+import dev.saaflink.models.saliency.MemoryScoring;
+import dev.saaflink.models.saliency.OnnxMemoryScorer;
+import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.saa.SaliencyBackend;
+import dev.saaflink.operators.stages.SaliencyStage;
+
+/**
+ * The stream-context saliency of one frame: its encoder patches (the feature cells that cover the image) scored
+ * against the frames in a {@link StreamMemory}, then the frame itself enters the memory. Per patch and memory frame,
+ * the distance is 1 − the cosine to that frame's nearest patch; the patch's score is the mean of the
+ * {@link StreamContextConfig#distancesAveraged} smallest of those distances ({@code models.saliency.MemoryScoring}).
+ *
+ * <p>Not thread-safe: one instance per operator instance (a Flink keyed operator calls it from its task thread).
+ */
+public final class StreamContextScorer implements AutoCloseable {
+
+    /** Stage name in the frame's timings, dead letters and metrics. */
+    public static final String STAGE = "streamContext";
+
+    private final StreamContextConfig config;
+    /** Null: plain Java ({@code --saliency-backend java}). */
+    private final OnnxMemoryScorer onnx;
+
+    private StreamContextScorer(StreamContextConfig config, OnnxMemoryScorer onnx) {
+        this.config = config;
+        this.onnx = onnx;
+    }
+
+    /** A scorer on the saliency backend's engine: the project-built ONNX graph, or plain Java. */
+    public static StreamContextScorer open(StreamContextConfig config, SaliencyBackend backend,
+                                           SessionSettings settings) throws OrtException {
+        return new StreamContextScorer(config, backend == SaliencyBackend.ONNX ? OnnxMemoryScorer.open(settings) : null);
+    }
+
+    /** The result for one frame: the score of each covering cell (row-major, {@code height × width}), or no score. */
+    public record Scored(float[] grid, int width, int height, int memoryFrames) {
+        /** True when the memory was still warming up, so the frame was not scored. */
+        public boolean warmingUp() {
+            return grid == null;
+        }
+    }
+
+    /**
+     * Scores the frame against {@code memory} (when it holds at least {@code warmupFrames} frames), then adds the
+     * frame to it.
+     */
+    public Scored scoreAndRemember(SamEmbedding emb, StreamMemory memory) throws OrtException {
+        if (emb.data == null || emb.data.length != emb.channels * emb.gridH * emb.gridW) {
+            throw new IllegalArgumentException("embedding has " + (emb.data == null ? 0 : emb.data.length)
+                    + " values, expected " + emb.channels + "x" + emb.gridH + "x" + emb.gridW);
+        }
+        int w = emb.validGridW();
+        int h = emb.validGridH();
+        int positions = w * h;
+        float[] query = pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
+        for (float v : query) {
+            if (!Float.isFinite(v)) {
+                // One NaN remembered would turn that frame's distance to every later patch into NaN.
+                throw new IllegalArgumentException("embedding holds a non-finite value (" + v
+                        + "); the frame is neither scored nor remembered");
+            }
+        }
+        Scored scored;
+        if (memory.count >= config.getWarmupFrames()) {
+            int k = config.distancesAveraged(memory.count);
+            float[] mem = memory.filled();
+            float[] grid = onnx != null
+                    ? onnx.score(query, positions, emb.channels, mem, memory.count, memory.perFrame, k)
+                    : MemoryScoring.score(query, positions, emb.channels, mem, memory.count, memory.perFrame, k);
+            scored = new Scored(withBorderFromInside(grid, w, h, config.getBorderCells()), w, h, memory.count);
+        } else {
+            scored = new Scored(null, w, h, memory.count);
+        }
+        memory.add(sample(query, positions, emb.channels, memory.perFrame));
+        return scored;
+    }
+
+    /**
+     * The stage's work on one frame in the job and in the benchmark's bare model loop: scores the frame's embedding
+     * against {@code memory} and adds it ({@link #scoreAndRemember}); unless the memory was still warming up, puts the
+     * map at image resolution into {@link FrameInProgress#saliency} and records the stage time under {@link #STAGE}.
+     *
+     * @return the memory to keep for the frame's key: {@code memory}, or a new one when it was null or made for other
+     *     dimensions (a config change after a restore)
+     */
+    public StreamMemory apply(FrameInProgress p, StreamMemory memory) throws OrtException {
+        long t0 = System.nanoTime();
+        SamEmbedding emb = p.embedding;
+        StreamMemory m = memory != null && memory.fits(config.getMemoryFrames(), emb.channels,
+                config.getPatchesPerFrame()) ? memory : newMemory(emb.channels);
+        Scored s = scoreAndRemember(emb, m);
+        if (!s.warmingUp()) {
+            p.saliency = SaliencyStage.gridToImage(s.grid(), s.width(), s.height(), emb);
+            p.recordStage(STAGE, t0);
+        }
+        return m;
+    }
+
+    /** An empty memory for frames with this embedding's channel count. */
+    public StreamMemory newMemory(int channels) {
+        return new StreamMemory(config.getMemoryFrames(), channels, config.getPatchesPerFrame());
+    }
+
+    /** The covering cells' vectors, position-major {@code [h·w, C]}, row-major over the cells. */
+    static float[] positionMajor(SamEmbedding emb, int w, int h) {
+        int c = emb.channels;
+        int plane = emb.gridH * emb.gridW;
+        float[] out = new float[w * h * c];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int o = (y * w + x) * c;
+                int src = y * emb.gridW + x;
+                for (int k = 0; k < c; k++) {
+                    out[o + k] = emb.data[k * plane + src];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each cell's vector replaced by the mean over the {@code size × size} cells centred on it, coordinates clamped
+     * to the grid (edge cells repeated); {@code size} 1 returns the input. Position-major {@code [h·w, C]} in and out.
+     */
+    static float[] pooled(float[] pc, int w, int h, int channels, int size) {
+        if (size == 1) {
+            return pc;
+        }
+        int r = size / 2;
+        float[] out = new float[pc.length];
+        float inv = 1f / (size * size);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int o = (y * w + x) * channels;
+                for (int dy = -r; dy <= r; dy++) {
+                    int yy = Math.min(h - 1, Math.max(0, y + dy));
+                    for (int dx = -r; dx <= r; dx++) {
+                        int xx = Math.min(w - 1, Math.max(0, x + dx));
+                        int src = (yy * w + xx) * channels;
+                        for (int k = 0; k < channels; k++) {
+                            out[o + k] += pc[src + k];
+                        }
+                    }
+                }
+                for (int k = 0; k < channels; k++) {
+                    out[o + k] *= inv;
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The grid with every cell within {@code border} cells of an edge given the score of the nearest cell of the
+     * inner part (coordinates clamped to {@code [border, side − 1 − border]}). A grid too small to keep an inner part
+     * of at least one cell along an axis is left as it is along that axis.
+     */
+    static float[] withBorderFromInside(float[] grid, int w, int h, int border) {
+        int bx = w > 2 * border ? border : 0;
+        int by = h > 2 * border ? border : 0;
+        if (bx == 0 && by == 0) {
+            return grid;
+        }
+        float[] out = new float[grid.length];
+        for (int y = 0; y < h; y++) {
+            int sy = Math.min(h - 1 - by, Math.max(by, y));
+            for (int x = 0; x < w; x++) {
+                int sx = Math.min(w - 1 - bx, Math.max(bx, x));
+                out[y * w + x] = grid[sy * w + sx];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code perFrame} of the frame's patches, evenly spaced in row-major order (patch ⌊i·P/S⌋ for i = 0 .. S−1,
+     * so a frame with fewer patches than S repeats some, which does not change a nearest-patch distance), each
+     * scaled to unit length, channel-major {@code [C, S]}.
+     */
+    static float[] sample(float[] queryPc, int positions, int channels, int perFrame) {
+        float[] cs = new float[channels * perFrame];
+        for (int i = 0; i < perFrame; i++) {
+            int p = (int) ((long) i * positions / perFrame);
+            for (int k = 0; k < channels; k++) {
+                cs[k * perFrame + i] = queryPc[p * channels + k];
+            }
+        }
+        return MemoryScoring.normaliseColumns(cs, 1, channels, perFrame);
+    }
+
+    @Override
+    public void close() throws OrtException {
+        if (onnx != null) {
+            onnx.close();
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.saaflink.operators.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** The {@code streamContext:} block of the inspection YAML. */
+class StreamContextConfigLoaderTest {
+
+    private static final String CATEGORIES = "categories:\n  default:\n    objectPrompt: object\n    topK: 5\n"
+            + "    areaRatio: 0.9\n    anomalyThreshold: 0.3\n";
+
+    private static StreamContextConfig parse(String streamContext) {
+        return InspectionConfigLoader.parse("version: 1\n" + streamContext + CATEGORIES, "test.yaml")
+                .getStreamContext();
+    }
+
+    @Test
+    void absentGivesTheDefaults() {
+        StreamContextConfig c = parse("");
+        assertThat(c.isEnabled()).isTrue();
+        assertThat(c.getMemoryFrames()).isEqualTo(16);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(1024);
+        assertThat(c.getLowestFraction()).isEqualTo(0.3);
+        assertThat(c.getWarmupFrames()).isEqualTo(1);
+    }
+
+    @Test
+    void enabledFalseTurnsItOffAndKeepsTheOtherDefaults() {
+        StreamContextConfig c = parse("streamContext: {enabled: false}\n");
+        assertThat(c.isEnabled()).isFalse();
+        assertThat(c.getMemoryFrames()).isEqualTo(16);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(1024);
+        assertThat(c.getLowestFraction()).isEqualTo(0.3);
+        assertThat(c.getWarmupFrames()).isEqualTo(1);
+    }
+
+    @Test
+    void everyKeyIsRead() {
+        StreamContextConfig c = parse("""
+                streamContext:
+                  enabled: true
+                  memoryFrames: 8
+                  patchesPerFrame: 256
+                  lowestFraction: 0.5
+                  warmupFrames: 3
+                """);
+        assertThat(c.isEnabled()).isTrue();
+        assertThat(c.getMemoryFrames()).isEqualTo(8);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(256);
+        assertThat(c.getLowestFraction()).isEqualTo(0.5);
+        assertThat(c.getWarmupFrames()).isEqualTo(3);
+        // A whole number is a valid fraction.
+        assertThat(parse("streamContext: {lowestFraction: 1}\n").getLowestFraction()).isEqualTo(1.0);
+    }
+
+    @Test
+    void anUnknownKeyIsAnErrorNamingIt() {
+        assertThatThrownBy(() -> parse("streamContext: {memoryFrame: 4}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("test.yaml: streamContext.memoryFrame: unknown key (did you mean 'memoryFrames'?)");
+        assertThatThrownBy(() -> parse("streamContext: {colour: red}\n"))
+                .hasMessageStartingWith("test.yaml: streamContext.colour: unknown key");
+    }
+
+    @Test
+    void outOfRangeValuesAreErrorsNamingTheField() {
+        assertThatThrownBy(() -> parse("streamContext: {memoryFrames: 0}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("test.yaml: streamContext.memoryFrames: must be in [1, 256], got 0");
+        assertThatThrownBy(() -> parse("streamContext: {lowestFraction: 1.5}\n"))
+                .hasMessage("test.yaml: streamContext.lowestFraction: must be in (0, 1], got 1.5");
+        assertThatThrownBy(() -> parse("streamContext: {memoryFrames: 4, warmupFrames: 5}\n"))
+                .hasMessage("test.yaml: streamContext.warmupFrames: must be in [1, memoryFrames = 4], got 5");
+        // warmupFrames defaults to 1, memoryFrames to 16: a warm-up of 17 alone is too long.
+        assertThatThrownBy(() -> parse("streamContext: {warmupFrames: 17}\n"))
+                .hasMessageStartingWith("test.yaml: streamContext.warmupFrames:");
+    }
+
+    @Test
+    void wrongTypesAreErrorsNamingTheField() {
+        assertThatThrownBy(() -> parse("streamContext: {memoryFrames: 2.5}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageStartingWith("test.yaml: streamContext.memoryFrames: must be a whole number");
+        assertThatThrownBy(() -> parse("streamContext: {enabled: maybe}\n"))
+                .hasMessageStartingWith("test.yaml: streamContext.enabled: must be true or false");
+        assertThatThrownBy(() -> parse("streamContext: {lowestFraction: half}\n"))
+                .hasMessageStartingWith("test.yaml: streamContext.lowestFraction:");
+    }
+
+    @Test
+    void theShippedConfigUsesTheDefaults() {
+        StreamContextConfig c = InspectionConfigLoader.loadDefault().getStreamContext();
+        assertThat(c.isEnabled()).isTrue();
+        assertThat(c.getMemoryFrames()).isEqualTo(16);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(1024);
+    }
+}

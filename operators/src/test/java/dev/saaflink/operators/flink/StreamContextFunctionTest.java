@@ -1,0 +1,252 @@
+package dev.saaflink.operators.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.saaflink.models.image.RgbImage;
+import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.context.StreamMemory;
+import dev.saaflink.operators.decode.DecodedFrame;
+import dev.saaflink.operators.decode.RejectReason;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.pipeline.StageFailure;
+import dev.saaflink.operators.saa.SaliencyBackend;
+
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The keyed stream-context operator: one memory per camera and category, failed frames passed through, a broken
+ * embedding failing only its frame, and the memory surviving a snapshot and restore.
+ *
+ * <p>Config: M = 4, S = 16, q = 0.5, warm-up 1, so a key's first frame is not scored and every later one is. The
+ * embeddings are C = 3 channels on a 2x2 grid covering a 4x4 image (all four cells valid).
+ */
+class StreamContextFunctionTest {
+
+    private static final ValueStateDescriptor<StreamMemory> MEMORY =
+            new ValueStateDescriptor<>("stream-memory", TypeInformation.of(StreamMemory.class));
+
+    private final List<KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress>> harnesses =
+            new ArrayList<>();
+    private long time;
+
+    private static PipelineSettings settings() {
+        PipelineSettings s = new PipelineSettings(InspectionConfigLoader.loadDefault()
+                .withStreamContext(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0)));
+        s.saliencyBackend = SaliencyBackend.JAVA;
+        return s;
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> harness() throws Exception {
+        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new StreamContextFunction(settings()),
+                StreamContextFunction::key, Types.STRING);
+        harnesses.add(h);
+        return h;
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> restored(
+            OperatorSubtaskState state) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StreamContextFunction(settings())), StreamContextFunction::key,
+                Types.STRING);
+        harnesses.add(h);
+        h.setup();
+        h.initializeState(state);
+        h.open();
+        return h;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (var h : harnesses) {
+            h.close();
+        }
+    }
+
+    /** Cells row-major: one along each axis, one at 45° and one along channel 0 again. */
+    private static SamEmbedding embedding() {
+        float[] data = {
+                1, 0, 1, 2,  // channel 0 of p0..p3
+                0, 1, 1, 0,  // channel 1
+                0, 0, 0, 0}; // channel 2
+        return new SamEmbedding(data, 3, 2, 2, 4, 4, 32, 32, 32);
+    }
+
+    private static FrameInProgress frame(String cameraId, String frameId, String category) {
+        DecodedFrame f = new DecodedFrame();
+        f.cameraId = cameraId;
+        f.frameId = frameId;
+        f.category = category;
+        f.image = new RgbImage(4, 4, new byte[4 * 4 * 3]);
+        FrameInProgress p = new FrameInProgress(f, InspectionConfigLoader.loadDefault().resolve(category), 1L);
+        p.embedding = embedding();
+        return p;
+    }
+
+    private static FrameInProgress frame(String cameraId, String frameId) {
+        return frame(cameraId, frameId, "mtd");
+    }
+
+    /** The frames emitted since the last call (copies made by the harness's serializer). */
+    private static List<FrameInProgress> drain(
+            KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h) {
+        List<FrameInProgress> out = h.extractOutputValues();
+        h.getOutput().clear();
+        return out;
+    }
+
+    private FrameInProgress process(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
+                                    FrameInProgress p) throws Exception {
+        h.processElement(p, ++time);
+        List<FrameInProgress> out = drain(h);
+        assertThat(out).hasSize(1);
+        return out.get(0);
+    }
+
+    /** The memory kept for a key, or null. */
+    private static StreamMemory memory(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
+                                       String cameraId, String category) throws Exception {
+        AbstractStreamOperator<FrameInProgress> op = h.getOperator();
+        op.setCurrentKey(cameraId + "\u0000" + category);
+        return op.getKeyedStateStore().getState(MEMORY).value();
+    }
+
+    private static void assertScored(FrameInProgress p) {
+        assertThat(p.failed()).isFalse();
+        assertThat(p.saliency).as("scored: a map at image resolution").isNotNull().hasSize(4 * 4);
+        assertThat(p.stageMs).containsKey(StreamContextFunction.STAGE);
+    }
+
+    private static void assertNotScored(FrameInProgress p) {
+        assertThat(p.failed()).isFalse();
+        assertThat(p.saliency).as("warming up").isNull();
+        assertThat(p.stageMs).doesNotContainKey(StreamContextFunction.STAGE);
+    }
+
+    @Test
+    void eachCameraAndCategoryHasItsOwnMemory() throws Exception {
+        var h = harness();
+        assertThat(StreamContextFunction.key(frame("cam-a", "x"))).isEqualTo("cam-a\u0000mtd");
+
+        assertNotScored(process(h, frame("cam-a", "a-1")));
+        assertNotScored(process(h, frame("cam-b", "b-1")));
+        FrameInProgress a2 = process(h, frame("cam-a", "a-2"));
+        assertScored(a2);
+        // a-2 equals a-1 cell by cell: every cell has an exact match in memory, so the map is 0 everywhere.
+        for (float s : a2.saliency) {
+            assertThat(s).isCloseTo(0f, within(1e-5f));
+        }
+        // Same camera, another category config: a memory of its own, so warming up again.
+        assertNotScored(process(h, frame("cam-a", "a-3", "default")));
+
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
+        assertThat(memory(h, "cam-b", "mtd").count).isEqualTo(1);
+        assertThat(memory(h, "cam-a", "default").count).isEqualTo(1);
+        assertThat(memory(h, "cam-c", "mtd")).isNull();
+        assertThat(h.numKeyedStateEntries()).isEqualTo(3);
+
+        assertScored(process(h, frame("cam-b", "b-2")));
+        assertThat(memory(h, "cam-b", "mtd").count).isEqualTo(2);
+        assertThat(memory(h, "cam-a", "mtd").count).as("unchanged by cam-b").isEqualTo(2);
+    }
+
+    @Test
+    void aFailedFramePassesThroughAndIsNotRemembered() throws Exception {
+        var h = harness();
+        FrameInProgress failed = frame("cam-a", "a-1");
+        failed.failure = new StageFailure("samEncoder", RejectReason.MODEL_FAILED, "java.io.IOException", "boom");
+        failed.stageMs.put("decode", 2.0);
+
+        FrameInProgress out = process(h, failed);
+        assertThat(out.frame.frameId).isEqualTo("a-1");
+        assertThat(out.failure.stage).isEqualTo("samEncoder");
+        assertThat(out.failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
+        assertThat(out.failure.message).isEqualTo("boom");
+        assertThat(out.saliency).isNull();
+        assertThat(out.stageMs).containsOnlyKeys("decode");
+        assertThat(memory(h, "cam-a", "mtd")).as("nothing stored for the key").isNull();
+        assertThat(h.numKeyedStateEntries()).isZero();
+
+        // So the next good frame of that key is the first in memory: not scored.
+        assertNotScored(process(h, frame("cam-a", "a-2")));
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
+    }
+
+    @Test
+    void theMemorySurvivesASnapshotAndRestore() throws Exception {
+        var h = harness();
+        assertNotScored(process(h, frame("cam-a", "a-1")));
+        assertScored(process(h, frame("cam-a", "a-2")));
+        OperatorSubtaskState snapshot = h.snapshot(1L, 1L);
+
+        var r = restored(snapshot);
+        StreamMemory back = memory(r, "cam-a", "mtd");
+        assertThat(back).isNotNull();
+        assertThat(back.count).isEqualTo(2);
+        assertThat(back.added).isEqualTo(2);
+        assertThat(back.next).isEqualTo(2);
+        assertThat(back.capacity).isEqualTo(4);
+        assertThat(back.channels).isEqualTo(3);
+        assertThat(back.perFrame).isEqualTo(16);
+        assertThat(back.data).hasSize(4 * 3 * 16);
+
+        // The memory came back, so cam-a's next frame is scored at once; cam-b still starts from nothing.
+        assertScored(process(r, frame("cam-a", "a-3")));
+        assertNotScored(process(r, frame("cam-b", "b-1")));
+        assertThat(memory(r, "cam-a", "mtd").count).isEqualTo(3);
+    }
+
+    @Test
+    void aBrokenEmbeddingFailsOnlyItsFrame() throws Exception {
+        var h = harness();
+        assertNotScored(process(h, frame("cam-a", "a-1")));
+
+        // data shorter than channels x gridH x gridW (built without the checking constructor).
+        FrameInProgress shortData = frame("cam-a", "a-2");
+        SamEmbedding bad = new SamEmbedding();
+        bad.data = new float[5];
+        bad.channels = 3;
+        bad.gridH = 2;
+        bad.gridW = 2;
+        bad.imageWidth = 4;
+        bad.imageHeight = 4;
+        bad.modelSize = 32;
+        bad.resizedWidth = 32;
+        bad.resizedHeight = 32;
+        shortData.embedding = bad;
+        FrameInProgress out = process(h, shortData);
+        assertThat(out.failed()).isTrue();
+        assertThat(out.failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
+        assertThat(out.failure.stage).isEqualTo(StreamContextFunction.STAGE).isEqualTo("streamContext");
+        assertThat(out.saliency).isNull();
+        assertThat(memory(h, "cam-a", "mtd").count).as("the broken frame is not remembered").isEqualTo(1);
+
+        // No embedding at all.
+        FrameInProgress none = frame("cam-a", "a-3");
+        none.embedding = null;
+        out = process(h, none);
+        assertThat(out.failed()).isTrue();
+        assertThat(out.failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
+        assertThat(out.failure.stage).isEqualTo("streamContext");
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
+
+        // The key goes on: the next good frame is scored against a-1 and remembered.
+        assertScored(process(h, frame("cam-a", "a-4")));
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
+    }
+}
