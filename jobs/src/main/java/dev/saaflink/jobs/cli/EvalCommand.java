@@ -54,6 +54,16 @@ public final class EvalCommand implements Callable<Integer> {
             description = "At most N images, taken round-robin over the sub-folders (0 = all).")
     int limit;
 
+    @Option(names = "--order", paramLabel = "shuffled|sorted", defaultValue = "shuffled",
+            description = "Publishing order with --dataset: 'shuffled' (default; a fixed permutation per --seed, like a "
+                    + "line that interleaves defect types and good parts) or 'sorted' (by folder, then name). The "
+                    + "stream-context saliency scores each frame against the frames before it, so the order matters.")
+    String order;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "7",
+            description = "Seed of the shuffled order (default ${DEFAULT-VALUE}).")
+    long seed;
+
     @Option(names = "--mask-threshold", paramLabel = "T", defaultValue = "127",
             description = "A mask pixel is a defect when its value is above T (default ${DEFAULT-VALUE}, for MTD's "
                     + "anti-aliased masks; use 0 for masks that hold class indices).")
@@ -92,7 +102,14 @@ public final class EvalCommand implements Callable<Integer> {
             if (!Files.isDirectory(dataset)) {
                 throw new ParameterException(spec.commandLine(), "--dataset: no such folder: " + dataset.toAbsolutePath());
             }
-            runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps);
+            if (!order.equals("shuffled") && !order.equals("sorted")) {
+                throw new ParameterException(spec.commandLine(), "--order must be shuffled or sorted, got " + order);
+            }
+            if (seed < 0) {
+                throw new ParameterException(spec.commandLine(), "--seed must be >= 0, got " + seed);
+            }
+            runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps,
+                    order.equals("shuffled") ? seed : -1);
         }
         return 0;
     }

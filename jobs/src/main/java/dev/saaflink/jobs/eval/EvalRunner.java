@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Random;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -82,7 +84,22 @@ public final class EvalRunner {
      */
     public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
                                    Path saveMaps) throws Exception {
+        return run(dataset, category, outDir, limit, parallelism, saveMaps, -1);
+    }
+
+    /**
+     * As {@link #run(Path, String, Path, int, int, Path)}, publishing the frames in a shuffled order when
+     * {@code shuffleSeed >= 0} (a fixed permutation per seed), else sorted by folder and name. The order matters
+     * with the stream-context saliency, which scores each frame against the frames before it: a production line
+     * interleaves defect types and good parts, while sorted folders send every defect of one type in a row.
+     */
+    public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
+                                   Path saveMaps, long shuffleSeed) throws Exception {
         List<DatasetItem> items = stratifiedLimit(new DatasetScanner().scan(dataset, category), limit);
+        if (shuffleSeed >= 0) {
+            items = new ArrayList<>(items);
+            Collections.shuffle(items, new Random(shuffleSeed));
+        }
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no images found under " + dataset);
         }

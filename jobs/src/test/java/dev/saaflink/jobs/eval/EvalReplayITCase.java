@@ -66,7 +66,7 @@ class EvalReplayITCase {
                 assertThat(topics).as("the replay deletes the topics it wrote to").containsExactly("recorded");
             }
 
-            assertThat(cli("eval", "--dataset", SAMPLES.toString(), "--category", "mtd",
+            assertThat(cli("eval", "--dataset", SAMPLES.toString(), "--category", "mtd", "--order", "sorted",
                     "--out", tmp.resolve("dataset").toString())).as(err.toString()).isZero();
             JsonNode direct = report(tmp.resolve("dataset"));
             for (String metric : METRICS) {
