@@ -16,10 +16,10 @@ class AnomalyMapConfigLoaderTest {
     }
 
     @Test
-    void absentGivesSaliencySmoothedBy002() {
+    void absentGivesSaliencySmoothedBy004() {
         AnomalyMapConfig c = parse("");
         assertThat(c.getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
-        assertThat(c.getSmoothing()).isEqualTo(0.02);
+        assertThat(c.getSmoothing()).isEqualTo(0.04);
     }
 
     @Test
@@ -80,14 +80,14 @@ class AnomalyMapConfigLoaderTest {
                 .hasMessageStartingWith("anomalyMap.smoothing:");
         assertThat(AnomalyMapConfig.regions().getSource()).isEqualTo(AnomalyMapConfig.Source.REGIONS);
         assertThat(AnomalyMapConfig.saliency().getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
-        assertThat(AnomalyMapConfig.saliency().getSmoothing()).isEqualTo(0.02);
-        assertThat(AnomalyMapConfig.regions().toString()).isEqualTo("AnomalyMapConfig{source=regions, smoothing=0.02}");
+        assertThat(AnomalyMapConfig.saliency().getSmoothing()).isEqualTo(0.04);
+        assertThat(AnomalyMapConfig.regions().toString()).isEqualTo("AnomalyMapConfig{source=regions, smoothing=0.04}");
     }
 
     @Test
     void theShippedConfigUsesTheSmoothedSaliency() {
         AnomalyMapConfig c = InspectionConfigLoader.loadDefault().getAnomalyMap();
         assertThat(c.getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
-        assertThat(c.getSmoothing()).isEqualTo(0.02);
+        assertThat(c.getSmoothing()).isEqualTo(0.04);
     }
 }

@@ -338,10 +338,10 @@ class StreamContextPoolingTest {
     }
 
     @Test
-    void defaultsPool3AndReplace4BorderCells() {
-        assertThat(StreamContextConfig.defaults().getPoolCells()).isEqualTo(3);
-        assertThat(StreamContextConfig.defaults().getBorderCells()).isEqualTo(4);
-        assertThat(StreamContextConfig.defaults().toString()).contains("poolCells=3", "borderCells=4");
+    void defaultsPool5AndReplace5BorderCells() {
+        assertThat(StreamContextConfig.defaults().getPoolCells()).isEqualTo(5);
+        assertThat(StreamContextConfig.defaults().getBorderCells()).isEqualTo(5);
+        assertThat(StreamContextConfig.defaults().toString()).contains("poolCells=5", "borderCells=5");
     }
 
     private static final String CATEGORIES = "categories:\n  default:\n    objectPrompt: object\n    topK: 5\n"
