@@ -3,9 +3,7 @@ package dev.saaflink.models.saliency;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.saaflink.models.runtime.OrtSessions;
-import dev.saaflink.models.runtime.SessionOptionsFactory;
 import dev.saaflink.models.runtime.SessionSettings;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -18,25 +16,16 @@ import java.util.Map;
 public final class OnnxKnnSaliency implements AutoCloseable {
 
     private final KnnSaliencyGraph.Mode mode;
-    private final OrtSession.SessionOptions options;
-    private final OrtSession session;
+    private final GraphSession session;
 
-    private OnnxKnnSaliency(KnnSaliencyGraph.Mode mode, OrtSession.SessionOptions options, OrtSession session) {
+    private OnnxKnnSaliency(KnnSaliencyGraph.Mode mode, GraphSession session) {
         this.mode = mode;
-        this.options = options;
         this.session = session;
     }
 
     /** A session for this mode with these settings (threads, execution provider). */
     public static OnnxKnnSaliency open(KnnSaliencyGraph.Mode mode, SessionSettings settings) throws OrtException {
-        OrtSession.SessionOptions opts = SessionOptionsFactory.create(settings);
-        try {
-            return new OnnxKnnSaliency(mode, opts, OrtSessions.environment().createSession(KnnSaliencyGraph.build(mode),
-                    opts));
-        } catch (OrtException | RuntimeException e) {
-            opts.close();
-            throw e;
-        }
+        return new OnnxKnnSaliency(mode, GraphSession.open(KnnSaliencyGraph.build(mode), settings));
     }
 
     public KnnSaliencyGraph.Mode mode() {
@@ -84,22 +73,14 @@ public final class OnnxKnnSaliency implements AutoCloseable {
         try (OnnxTensor features = OnnxTensor.createTensor(env, FloatBuffer.wrap(chw), new long[] {channels, positions});
              OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1});
              OnnxTensor scaleTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {distanceScale}),
-                     new long[] {1});
-             OrtSession.Result result = session.run(Map.of(KnnSaliencyGraph.FEATURES, features, KnnSaliencyGraph.K,
-                     kTensor, KnnSaliencyGraph.SCALE, scaleTensor))) {
-            FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
-            float[] saliency = new float[positions];
-            out.get(saliency);
-            return saliency;
+                     new long[] {1})) {
+            return session.runFirstOutput(Map.of(KnnSaliencyGraph.FEATURES, features, KnnSaliencyGraph.K, kTensor,
+                    KnnSaliencyGraph.SCALE, scaleTensor), positions);
         }
     }
 
     @Override
     public void close() throws OrtException {
-        try {
-            session.close();
-        } finally {
-            options.close();
-        }
+        session.close();
     }
 }

@@ -3,9 +3,7 @@ package dev.saaflink.models.saliency;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import dev.saaflink.models.runtime.OrtSessions;
-import dev.saaflink.models.runtime.SessionOptionsFactory;
 import dev.saaflink.models.runtime.SessionSettings;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -19,24 +17,15 @@ import java.util.Map;
  */
 public final class OnnxMemoryScorer implements AutoCloseable {
 
-    private final OrtSession.SessionOptions options;
-    private final OrtSession session;
+    private final GraphSession session;
 
-    private OnnxMemoryScorer(OrtSession.SessionOptions options, OrtSession session) {
-        this.options = options;
+    private OnnxMemoryScorer(GraphSession session) {
         this.session = session;
     }
 
     /** A session with these settings (threads, execution provider). */
     public static OnnxMemoryScorer open(SessionSettings settings) throws OrtException {
-        OrtSession.SessionOptions opts = SessionOptionsFactory.create(settings);
-        try {
-            return new OnnxMemoryScorer(opts, OrtSessions.environment().createSession(MemoryScoringGraph.build(),
-                    opts));
-        } catch (OrtException | RuntimeException e) {
-            opts.close();
-            throw e;
-        }
+        return new OnnxMemoryScorer(GraphSession.open(MemoryScoringGraph.build(), settings));
     }
 
     /**
@@ -64,22 +53,14 @@ public final class OnnxMemoryScorer implements AutoCloseable {
                      new long[] {positions, channels});
              OnnxTensor memory = OnnxTensor.createTensor(env, FloatBuffer.wrap(memoryMcs),
                      new long[] {frames, channels, perFrame});
-             OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1});
-             OrtSession.Result result = session.run(Map.of(MemoryScoringGraph.QUERY, query,
-                     MemoryScoringGraph.MEMORY, memory, MemoryScoringGraph.K, kTensor))) {
-            FloatBuffer out = ((OnnxTensor) result.get(0)).getFloatBuffer();
-            float[] scores = new float[positions];
-            out.get(scores);
-            return scores;
+             OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1})) {
+            return session.runFirstOutput(Map.of(MemoryScoringGraph.QUERY, query, MemoryScoringGraph.MEMORY, memory,
+                    MemoryScoringGraph.K, kTensor), positions);
         }
     }
 
     @Override
     public void close() throws OrtException {
-        try {
-            session.close();
-        } finally {
-            options.close();
-        }
+        session.close();
     }
 }

@@ -8,11 +8,8 @@ import org.junit.jupiter.api.Test;
 /** The {@code anomalyMap:} block of the inspection YAML and {@link AnomalyMapConfig}'s validation. */
 class AnomalyMapConfigLoaderTest {
 
-    private static final String CATEGORIES = "categories:\n  default:\n    objectPrompt: object\n    topK: 5\n"
-            + "    areaRatio: 0.9\n    anomalyThreshold: 0.3\n";
-
     private static AnomalyMapConfig parse(String anomalyMap) {
-        return InspectionConfigLoader.parse("version: 1\n" + anomalyMap + CATEGORIES, "test.yaml").getAnomalyMap();
+        return TestYaml.parse(anomalyMap).getAnomalyMap();
     }
 
     @Test

@@ -1,13 +1,10 @@
 package dev.saaflink.operators.context;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.sam.SamEmbedding;
-import dev.saaflink.operators.config.InspectionConfigLoader;
-import dev.saaflink.operators.config.InvalidConfigException;
 import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.saa.SaliencyBackend;
 
@@ -307,63 +304,5 @@ class StreamContextPoolingTest {
             expected[15] = 1;
             assertThat(grid).containsExactly(expected, within(EPS));
         }
-    }
-
-    // ------------------------------------------------------------------ config
-
-    @Test
-    void poolCellsAndBorderCellsAreValidated() {
-        assertThatThrownBy(() -> new StreamContextConfig(true, 4, 8, 0.3, 1, 2, 0))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("streamContext.poolCells: must be odd and in [1, 9], got 2");
-        assertThatThrownBy(() -> new StreamContextConfig(true, 4, 8, 0.3, 1, 0, 0))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("streamContext.poolCells:");
-        assertThatThrownBy(() -> new StreamContextConfig(true, 4, 8, 0.3, 1, 11, 0))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("streamContext.poolCells: must be odd and in [1, 9], got 11");
-        assertThatThrownBy(() -> new StreamContextConfig(true, 4, 8, 0.3, 1, 3, -1))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("streamContext.borderCells: must be in [0, 16], got -1");
-        assertThatThrownBy(() -> new StreamContextConfig(true, 4, 8, 0.3, 1, 3, 17))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessageStartingWith("streamContext.borderCells:");
-        // The edges are allowed.
-        StreamContextConfig low = new StreamContextConfig(true, 4, 8, 0.3, 1, 1, 0);
-        assertThat(low.getPoolCells()).isEqualTo(1);
-        assertThat(low.getBorderCells()).isZero();
-        StreamContextConfig high = new StreamContextConfig(true, 4, 8, 0.3, 1, 9, 16);
-        assertThat(high.getPoolCells()).isEqualTo(9);
-        assertThat(high.getBorderCells()).isEqualTo(16);
-    }
-
-    @Test
-    void defaultsPool5AndReplace5BorderCells() {
-        assertThat(StreamContextConfig.defaults().getPoolCells()).isEqualTo(5);
-        assertThat(StreamContextConfig.defaults().getBorderCells()).isEqualTo(5);
-        assertThat(StreamContextConfig.defaults().toString()).contains("poolCells=5", "borderCells=5");
-    }
-
-    private static final String CATEGORIES = "categories:\n  default:\n    objectPrompt: object\n    topK: 5\n"
-            + "    areaRatio: 0.9\n    anomalyThreshold: 0.3\n";
-
-    private static StreamContextConfig parse(String streamContext) {
-        return InspectionConfigLoader.parse("version: 1\n" + streamContext + CATEGORIES, "test.yaml")
-                .getStreamContext();
-    }
-
-    @Test
-    void yamlPoolCellsAndBorderCells() {
-        StreamContextConfig c = parse("streamContext: {poolCells: 1, borderCells: 0}\n");
-        assertThat(c.getPoolCells()).isEqualTo(1);
-        assertThat(c.getBorderCells()).isZero();
-        StreamContextConfig absent = parse("streamContext: {memoryFrames: 8}\n");
-        assertThat(absent.getPoolCells()).isEqualTo(StreamContextConfig.DEFAULT_POOL_CELLS);
-        assertThat(absent.getBorderCells()).isEqualTo(StreamContextConfig.DEFAULT_BORDER_CELLS);
-        assertThatThrownBy(() -> parse("streamContext: {poolCells: 4}\n"))
-                .isInstanceOf(InvalidConfigException.class)
-                .hasMessage("test.yaml: streamContext.poolCells: must be odd and in [1, 9], got 4");
-        assertThatThrownBy(() -> parse("streamContext: {borderCells: 17}\n"))
-                .hasMessage("test.yaml: streamContext.borderCells: must be in [0, 16], got 17");
     }
 }
