@@ -14,8 +14,9 @@ import java.io.Serializable;
  *   <li>{@code lowestFraction} (q): a patch's score is the mean of the round(q·m) smallest of its distances to the
  *       m frames in memory (at least one), so a defect that a minority of the memory frames also shows still
  *       scores high;</li>
- *   <li>{@code warmupFrames}: frames the memory must hold before a frame is scored against it; until then the frame
- *       gets the within-image saliency ({@code algorithm.saliency*}), and every frame enters the memory;</li>
+ *   <li>{@code warmupFrames}: frames the memory must hold before a frame is scored against it; until then a frame
+ *       is scored against its own patches (those whose pooling window does not overlap the cell's), which keeps its
+ *       scores on the memory's scale; every frame enters the memory;</li>
  *   <li>{@code poolCells}: each patch vector is the mean of the {@code poolCells × poolCells} cells around it (edge
  *       cells repeated at the border), so a patch carries its neighbourhood, as PatchCore's local aggregation does;</li>
  *   <li>{@code borderCells}: the scores of the cells within this many cells of the image border are replaced by the

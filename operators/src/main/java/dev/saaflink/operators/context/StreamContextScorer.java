@@ -38,17 +38,16 @@ public final class StreamContextScorer implements AutoCloseable {
         return new StreamContextScorer(config, backend == SaliencyBackend.ONNX ? OnnxMemoryScorer.open(settings) : null);
     }
 
-    /** The result for one frame: the score of each covering cell (row-major, {@code height × width}), or no score. */
-    public record Scored(float[] grid, int width, int height, int memoryFrames) {
-        /** True when the memory was still warming up, so the frame was not scored. */
-        public boolean warmingUp() {
-            return grid == null;
-        }
+    /**
+     * The result for one frame: the score of each covering cell (row-major, {@code height × width}), and whether the
+     * memory was still warming up (the frame was then scored against itself, see {@link #selfScores}).
+     */
+    public record Scored(float[] grid, int width, int height, int memoryFrames, boolean warmingUp) {
     }
 
     /**
-     * Scores the frame against {@code memory} (when it holds at least {@code warmupFrames} frames), then adds the
-     * frame to it.
+     * Scores the frame against {@code memory} when it holds at least {@code warmupFrames} frames, else against the
+     * frame's own patches ({@link #selfScores}); replaces the border cells' scores; then adds the frame to the memory.
      */
     public Scored scoreAndRemember(SamEmbedding emb, StreamMemory memory) throws OrtException {
         if (emb.data == null || emb.data.length != emb.channels * emb.gridH * emb.gridW) {
@@ -66,25 +65,28 @@ public final class StreamContextScorer implements AutoCloseable {
                         + "); the frame is neither scored nor remembered");
             }
         }
-        Scored scored;
-        if (memory.count >= config.getWarmupFrames()) {
+        float[] sampled = sample(query, positions, emb.channels, memory.perFrame);
+        boolean warmingUp = memory.count < config.getWarmupFrames();
+        float[] grid;
+        if (warmingUp) {
+            grid = selfScores(query, w, h, emb.channels, sampled, memory.perFrame, config.getPoolCells());
+        } else {
             int k = config.distancesAveraged(memory.count);
             float[] mem = memory.filled();
-            float[] grid = onnx != null
+            grid = onnx != null
                     ? onnx.score(query, positions, emb.channels, mem, memory.count, memory.perFrame, k)
                     : MemoryScoring.score(query, positions, emb.channels, mem, memory.count, memory.perFrame, k);
-            scored = new Scored(withBorderFromInside(grid, w, h, config.getBorderCells()), w, h, memory.count);
-        } else {
-            scored = new Scored(null, w, h, memory.count);
         }
-        memory.add(sample(query, positions, emb.channels, memory.perFrame));
+        Scored scored = new Scored(withBorderFromInside(grid, w, h, config.getBorderCells()), w, h, memory.count,
+                warmingUp);
+        memory.add(sampled);
         return scored;
     }
 
     /**
      * The stage's work on one frame in the job and in the benchmark's bare model loop: scores the frame's embedding
-     * against {@code memory} and adds it ({@link #scoreAndRemember}); unless the memory was still warming up, puts the
-     * map at image resolution into {@link FrameInProgress#saliency} and records the stage time under {@link #STAGE}.
+     * and adds it to {@code memory} ({@link #scoreAndRemember}), puts the map at image resolution into
+     * {@link FrameInProgress#saliency} and records the stage time under {@link #STAGE}.
      *
      * @return the memory to keep for the frame's key: {@code memory}, or a new one when it was null or made for other
      *     dimensions (a config change after a restore)
@@ -95,10 +97,8 @@ public final class StreamContextScorer implements AutoCloseable {
         StreamMemory m = memory != null && memory.fits(config.getMemoryFrames(), emb.channels,
                 config.getPatchesPerFrame()) ? memory : newMemory(emb.channels);
         Scored s = scoreAndRemember(emb, m);
-        if (!s.warmingUp()) {
-            p.saliency = SaliencyStage.gridToImage(s.grid(), s.width(), s.height(), emb);
-            p.recordStage(STAGE, t0);
-        }
+        p.saliency = SaliencyStage.gridToImage(s.grid(), s.width(), s.height(), emb);
+        p.recordStage(STAGE, t0);
         return m;
     }
 
@@ -174,6 +174,51 @@ public final class StreamContextScorer implements AutoCloseable {
                 int sx = Math.min(w - 1 - bx, Math.max(bx, x));
                 out[y * w + x] = grid[sy * w + sx];
             }
+        }
+        return out;
+    }
+
+    /**
+     * A warm-up frame's score, on the scale of the memory scores: the frame is its own (only) memory frame, each cell
+     * scored 1 − the cosine to the nearest of the frame's sampled patches ({@code sampledCs}, {@code [C, S]}, the
+     * columns {@link #sample} keeps) whose pooling window does not overlap the cell's: patches closer than
+     * {@code poolCells} cells in both directions share pixels and would match trivially. A cell with no such patch
+     * (a frame only a few cells across) scores 0. Plain Java, P × S × C multiply-adds, once per camera and start.
+     */
+    static float[] selfScores(float[] queryPc, int w, int h, int channels, float[] sampledCs, int perFrame,
+                              int poolCells) {
+        int positions = w * h;
+        int[] sx = new int[perFrame];
+        int[] sy = new int[perFrame];
+        for (int i = 0; i < perFrame; i++) {
+            int p = (int) ((long) i * positions / perFrame);
+            sx[i] = p % w;
+            sy[i] = p / w;
+        }
+        float[] out = new float[positions];
+        double[] unit = new double[channels];
+        for (int p = 0; p < positions; p++) {
+            int x = p % w;
+            int y = p / w;
+            double ss = 0;
+            for (int c = 0; c < channels; c++) {
+                double v = queryPc[p * channels + c];
+                unit[c] = v;
+                ss += v * v;
+            }
+            double norm = Math.max(Math.sqrt(ss), 1e-30);
+            double best = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < perFrame; i++) {
+                if (Math.abs(sx[i] - x) < poolCells && Math.abs(sy[i] - y) < poolCells) {
+                    continue;
+                }
+                double dot = 0;
+                for (int c = 0; c < channels; c++) {
+                    dot += unit[c] * sampledCs[c * perFrame + i];
+                }
+                best = Math.max(best, dot / norm);
+            }
+            out[p] = best == Double.NEGATIVE_INFINITY ? 0f : (float) (1 - best);
         }
         return out;
     }

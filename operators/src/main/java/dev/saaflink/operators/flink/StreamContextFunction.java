@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * to the memory. The memory is keyed state, so it is checkpointed and restored with the job and a camera's memory
  * follows its key when the job is rescaled.
  *
- * <p>Frames that already failed pass through. While a key's memory warms up, frames pass on unscored and the
- * segmentation stage computes their within-image saliency. An error while scoring fails only that frame
+ * <p>Frames that already failed pass through. While a key's memory warms up, a frame is scored against itself
+ * (on the same scale; counted in {@code saa.warmupFrames}). An error while scoring fails only that frame
  * ({@code MODEL_FAILED}, stage {@value #STAGE}); its features are then not remembered.
  */
 public final class StreamContextFunction extends KeyedProcessFunction<String, FrameInProgress, FrameInProgress> {
@@ -75,14 +75,12 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
 
     private void score(FrameInProgress p) {
         try {
-            StreamMemory before = memory.value();
-            memory.update(scorer.apply(p, before));
-            Double ms = p.stageMs.get(STAGE);
-            if (ms != null) {
-                inferenceMillis.update(Math.round(ms));
-            } else {
-                warmupFrames.inc();
+            StreamMemory m = scorer.apply(p, memory.value());
+            memory.update(m);
+            if (m.added <= settings.inspection.getStreamContext().getWarmupFrames()) {
+                warmupFrames.inc(); // the memory held fewer than warmupFrames frames before this one
             }
+            inferenceMillis.update(Math.round(p.stageMs.get(STAGE)));
         } catch (Exception | Error e) {
             LOG.warn("Stream-context saliency failed for frame {} of camera {}: {}", p.frame.frameId,
                     p.frame.cameraId, e.toString());

@@ -60,7 +60,7 @@ public final class StageMetrics {
     public static final String SALIENCY = "saliency";
     public static final String REGION_GENERATOR = "regionGenerator";
     public static final String STREAM_CONTEXT = "streamContext";
-    /** Frames the stream-context operator passed on unscored because the memory was still warming up. */
+    /** Frames the stream-context operator scored against themselves because the memory was still warming up. */
     public static final String WARMUP_FRAMES = "warmupFrames";
 
     /**

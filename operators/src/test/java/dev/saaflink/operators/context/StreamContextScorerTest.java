@@ -150,10 +150,11 @@ class StreamContextScorerTest {
             assertThat(memory.capacity).isEqualTo(2);
             assertThat(memory.perFrame).isEqualTo(4);
 
-            // Frame 1: memory empty (0 < warm-up 1): not scored, but remembered.
+            // Frame 1: memory empty (0 < warm-up 1): scored against its own patches (poolCells 1: every other cell
+            // is a candidate), then remembered. p0 (x) matches p2 (x), p1 (y) matches p3 (y) and back: cos 1, all 0.
             StreamContextScorer.Scored first = scorer.scoreAndRemember(frame1(), memory);
             assertThat(first.warmingUp()).isTrue();
-            assertThat(first.grid()).isNull();
+            assertThat(first.grid()).containsExactly(new float[] {0, 0, 0, 0}, within(EPS));
             assertThat(first.memoryFrames()).isZero();
             assertThat(first.width()).isEqualTo(2);
             assertThat(first.height()).isEqualTo(2);
@@ -176,6 +177,7 @@ class StreamContextScorerTest {
             //  p2 (1,1,0)/√2 has cos 1/√2 to its nearest memory patch: 1 − 1/√2 = 0.29289 in both frames;
             //  p3 (0,0,5) is orthogonal to every memory patch: best cos 0, distance 1 in both frames.
             StreamContextScorer.Scored third = scorer.scoreAndRemember(frame3(), memory);
+            assertThat(third.warmingUp()).isFalse();
             assertThat(third.memoryFrames()).isEqualTo(2);
             assertThat(third.grid()).containsExactly(new float[] {0, 0, ONE_MINUS_COS45, 1}, within(EPS));
             assertThat(memory.count).isEqualTo(2);
@@ -244,8 +246,14 @@ class StreamContextScorerTest {
             assertThat(memory).as("a new memory for a key without one").isNotNull();
             assertThat(memory.count).isEqualTo(1);
             assertThat(memory.fits(2, 3, 4)).isTrue();
-            assertThat(p1.saliency).as("warming up").isNull();
-            assertThat(p1.stageMs).doesNotContainKey(StreamContextScorer.STAGE);
+            // Warming up: frame 1 is scored against itself (every cell has an exact match elsewhere in the frame,
+            // see warmUpThenIdenticalThenNovelCells), so its map is 0 everywhere, and the stage time is recorded.
+            assertThat(p1.saliency).as("warming up: self-scored").hasSize(4 * 4);
+            for (float v : p1.saliency) {
+                assertThat(v).isCloseTo(0f, within(EPS));
+            }
+            assertThat(p1.stageMs).containsKey(StreamContextScorer.STAGE);
+            assertThat(p1.stageMs.get(StreamContextScorer.STAGE)).isGreaterThanOrEqualTo(0.0);
 
             FrameInProgress p2 = frameInProgress(frame3());
             assertThat(scorer.apply(p2, memory)).isSameAs(memory);
@@ -283,7 +291,13 @@ class StreamContextScorerTest {
             assertThat(m).isNotSameAs(other);
             assertThat(m.fits(2, 3, 4)).isTrue();
             assertThat(m.count).isEqualTo(1);
-            assertThat(p.saliency).as("the new memory was empty: warming up").isNull();
+            // The new memory was empty: warming up, so frame 1 is scored against itself (all 0, see above) instead
+            // of against the zero frame held by the old memory.
+            assertThat(p.saliency).as("the new memory was empty: warming up").hasSize(4 * 4);
+            for (float v : p.saliency) {
+                assertThat(v).isCloseTo(0f, within(EPS));
+            }
+            assertThat(p.stageMs).containsKey(StreamContextScorer.STAGE);
             assertThat(other.count).as("the old one is left alone").isEqualTo(1);
 
             // Another channel count (C = 5 instead of 3) and another patch count (S = 8) also make a new memory.

@@ -33,13 +33,19 @@ import java.util.List;
  * The keyed stream-context operator: one memory per camera and category, failed frames passed through, a broken
  * embedding failing only its frame, and the memory surviving a snapshot and restore.
  *
- * <p>Config: M = 4, S = 16, q = 0.5, warm-up 1, so a key's first frame is not scored and every later one is. The
- * embeddings are C = 3 channels on a 2x2 grid covering a 4x4 image (all four cells valid).
+ * <p>Config: M = 4, S = 16, q = 0.5, warm-up 1, poolCells 1, no border, so a key's first frame is a warm-up frame
+ * (scored against its own patches) and every later one is scored against the memory. Every frame has the same
+ * embedding, C = 3 channels on a 2x2 grid covering a 4x4 image (all four cells valid), so the two cases tell apart by
+ * their values: a frame scored against the memory matches exactly (a map of 0), a warm-up frame does not (see
+ * {@link #embedding()}).
  */
 class StreamContextFunctionTest {
 
     private static final ValueStateDescriptor<StreamMemory> MEMORY =
             new ValueStateDescriptor<>("stream-memory", TypeInformation.of(StreamMemory.class));
+    /** 1 − cos 45°. */
+    private static final float A = (float) (1 - Math.sqrt(0.5));
+    private static final float EPS = 1e-5f;
 
     private final List<KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress>> harnesses =
             new ArrayList<>();
@@ -78,7 +84,12 @@ class StreamContextFunctionTest {
         }
     }
 
-    /** Cells row-major: one along each axis, one at 45° and one along channel 0 again. */
+    /**
+     * Cells row-major: one along each axis, one at 45° and one along channel 0 again. Scored against itself (each cell
+     * against the frame's other cells, S = 16 repeating each of the 4 cells): p0 (1,0,0) matches p3 (2,0,0) -> 0;
+     * p1 (0,1,0) has p2 at 45° as its nearest -> 1 − 1/√2; p2 (1,1,0) is at 45° to all others -> 1 − 1/√2; p3 matches
+     * p0 -> 0. Grid [[0, A], [A, 0]] with A = 1 − 1/√2.
+     */
     private static SamEmbedding embedding() {
         float[] data = {
                 1, 0, 1, 2,  // channel 0 of p0..p3
@@ -126,16 +137,35 @@ class StreamContextFunctionTest {
         return op.getKeyedStateStore().getState(MEMORY).value();
     }
 
-    private static void assertScored(FrameInProgress p) {
+    /**
+     * Scored against the key's memory, which holds only frames with this same embedding: every cell has an exact
+     * match, so the map is 0 everywhere.
+     */
+    private static void assertScoredAgainstMemory(FrameInProgress p) {
         assertThat(p.failed()).isFalse();
         assertThat(p.saliency).as("scored: a map at image resolution").isNotNull().hasSize(4 * 4);
+        for (float s : p.saliency) {
+            assertThat(s).as("identical to the memory").isCloseTo(0f, within(EPS));
+        }
         assertThat(p.stageMs).containsKey(StreamContextFunction.STAGE);
     }
 
-    private static void assertNotScored(FrameInProgress p) {
+    /**
+     * A warm-up frame, scored against itself: the grid [[0, A], [A, 0]] at image resolution. Pixel centres sit at cell
+     * coordinates 0, 0.25, 0.75, 1 (4 px image, 16 px cells in a 32 px frame, clamped), so the bilinear map is
+     * A·(cx·(1 − cy) + (1 − cx)·cy).
+     */
+    private static void assertWarmUp(FrameInProgress p) {
         assertThat(p.failed()).isFalse();
-        assertThat(p.saliency).as("warming up").isNull();
-        assertThat(p.stageMs).doesNotContainKey(StreamContextFunction.STAGE);
+        assertThat(p.saliency).as("warming up: scored against itself").isNotNull().hasSize(4 * 4);
+        float[] s = p.saliency;
+        assertThat(s[0]).as("(cx, cy) = (0, 0)").isCloseTo(0f, within(EPS));
+        assertThat(s[3]).as("(1, 0)").isCloseTo(A, within(EPS));
+        assertThat(s[12]).as("(0, 1)").isCloseTo(A, within(EPS));
+        assertThat(s[15]).as("(1, 1)").isCloseTo(0f, within(EPS));
+        assertThat(s[5]).as("(0.25, 0.25): 2·0.25·0.75 = 0.375").isCloseTo(0.375f * A, within(EPS));
+        assertThat(p.stageMs).containsKey(StreamContextFunction.STAGE);
+        assertThat(p.stageMs.get(StreamContextFunction.STAGE)).isGreaterThanOrEqualTo(0.0);
     }
 
     @Test
@@ -143,16 +173,14 @@ class StreamContextFunctionTest {
         var h = harness();
         assertThat(StreamContextFunction.key(frame("cam-a", "x"))).isEqualTo("cam-a\u0000mtd");
 
-        assertNotScored(process(h, frame("cam-a", "a-1")));
-        assertNotScored(process(h, frame("cam-b", "b-1")));
-        FrameInProgress a2 = process(h, frame("cam-a", "a-2"));
-        assertScored(a2);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
+        // cam-b does not see cam-a's frame: warming up too.
+        assertWarmUp(process(h, frame("cam-b", "b-1")));
         // a-2 equals a-1 cell by cell: every cell has an exact match in memory, so the map is 0 everywhere.
-        for (float s : a2.saliency) {
-            assertThat(s).isCloseTo(0f, within(1e-5f));
-        }
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-2")));
         // Same camera, another category config: a memory of its own, so warming up again.
-        assertNotScored(process(h, frame("cam-a", "a-3", "default")));
+        assertWarmUp(process(h, frame("cam-a", "a-3", "default")));
 
         assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
         assertThat(memory(h, "cam-b", "mtd").count).isEqualTo(1);
@@ -160,7 +188,7 @@ class StreamContextFunctionTest {
         assertThat(memory(h, "cam-c", "mtd")).isNull();
         assertThat(h.numKeyedStateEntries()).isEqualTo(3);
 
-        assertScored(process(h, frame("cam-b", "b-2")));
+        assertScoredAgainstMemory(process(h, frame("cam-b", "b-2")));
         assertThat(memory(h, "cam-b", "mtd").count).isEqualTo(2);
         assertThat(memory(h, "cam-a", "mtd").count).as("unchanged by cam-b").isEqualTo(2);
     }
@@ -182,16 +210,16 @@ class StreamContextFunctionTest {
         assertThat(memory(h, "cam-a", "mtd")).as("nothing stored for the key").isNull();
         assertThat(h.numKeyedStateEntries()).isZero();
 
-        // So the next good frame of that key is the first in memory: not scored.
-        assertNotScored(process(h, frame("cam-a", "a-2")));
+        // So the next good frame of that key is the first in memory: a warm-up frame.
+        assertWarmUp(process(h, frame("cam-a", "a-2")));
         assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
     }
 
     @Test
     void theMemorySurvivesASnapshotAndRestore() throws Exception {
         var h = harness();
-        assertNotScored(process(h, frame("cam-a", "a-1")));
-        assertScored(process(h, frame("cam-a", "a-2")));
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-2")));
         OperatorSubtaskState snapshot = h.snapshot(1L, 1L);
 
         var r = restored(snapshot);
@@ -205,16 +233,18 @@ class StreamContextFunctionTest {
         assertThat(back.perFrame).isEqualTo(16);
         assertThat(back.data).hasSize(4 * 3 * 16);
 
-        // The memory came back, so cam-a's next frame is scored at once; cam-b still starts from nothing.
-        assertScored(process(r, frame("cam-a", "a-3")));
-        assertNotScored(process(r, frame("cam-b", "b-1")));
+        // The memory came back, so cam-a's next frame is scored against it at once; cam-b still starts from
+        // nothing and warms up.
+        assertScoredAgainstMemory(process(r, frame("cam-a", "a-3")));
+        assertWarmUp(process(r, frame("cam-b", "b-1")));
         assertThat(memory(r, "cam-a", "mtd").count).isEqualTo(3);
+        assertThat(memory(r, "cam-b", "mtd").count).isEqualTo(1);
     }
 
     @Test
     void aBrokenEmbeddingFailsOnlyItsFrame() throws Exception {
         var h = harness();
-        assertNotScored(process(h, frame("cam-a", "a-1")));
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
 
         // data shorter than channels x gridH x gridW (built without the checking constructor).
         FrameInProgress shortData = frame("cam-a", "a-2");
@@ -234,6 +264,7 @@ class StreamContextFunctionTest {
         assertThat(out.failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
         assertThat(out.failure.stage).isEqualTo(StreamContextFunction.STAGE).isEqualTo("streamContext");
         assertThat(out.saliency).isNull();
+        assertThat(out.stageMs).doesNotContainKey(StreamContextFunction.STAGE);
         assertThat(memory(h, "cam-a", "mtd").count).as("the broken frame is not remembered").isEqualTo(1);
 
         // No embedding at all.
@@ -245,8 +276,8 @@ class StreamContextFunctionTest {
         assertThat(out.failure.stage).isEqualTo("streamContext");
         assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
 
-        // The key goes on: the next good frame is scored against a-1 and remembered.
-        assertScored(process(h, frame("cam-a", "a-4")));
+        // The key goes on: the next good frame is scored against a-1 (not a warm-up frame) and remembered.
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-4")));
         assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
     }
 }
