@@ -98,13 +98,13 @@ class LiveConfigITCase {
                  FramePublisher configs = FramePublisher.builder(bootstrap, "configs").build();
                  TopicTail tail = new TopicTail(bootstrap, Map.of(), "events", "config-errors", "dead-letters")) {
 
-                // 1. The file config: mtd, version "1", threshold 0.67.
+                // 1. The file config: mtd, version "1", threshold 0.04.
                 publishFrame(frames);
                 publishFrame(frames);
                 awaitEvents(tail, 2);
                 assertThat(events).allSatisfy(e -> {
                     assertThat(e.getConfigVersion()).isEqualTo("1");
-                    assertThat(e.getThreshold()).isEqualTo(0.67);
+                    assertThat(e.getThreshold()).isEqualTo(0.04);
                 });
 
                 // 2. A new mtd config, published as a user would; applied without a restart.

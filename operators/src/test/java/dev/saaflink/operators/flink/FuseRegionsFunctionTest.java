@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keyed fusion with the default inspection config (mtd: K = 5, threshold 0.67; default: K = 5, threshold 0.3),
+ * Keyed fusion with the default inspection config (mtd: K = 5, threshold 0.04; default: K = 5, threshold 0.04),
  * on the 4x4
  * fixture of {@code FusionFixtures}. With K = 5 all four regions are kept; pixel 5 is covered by R0 and R1 only, so
  * the image score is (0.4 e^0.3 + 0.5 e^0.6) / 3 = 0.4836676.
@@ -63,8 +63,8 @@ class FuseRegionsFunctionTest {
         assertThat(first.getConfigCategory()).isEqualTo("mtd");
         assertThat(first.getConfigVersion()).isEqualTo("1");
         assertThat(first.getImageScore()).isCloseTo(IMAGE_SCORE, within(1e-12));
-        assertThat(first.getThreshold()).isEqualTo(0.67);
-        assertThat(first.getAnomalous()).as("0.48 is below mtd's 0.67").isFalse();
+        assertThat(first.getThreshold()).isEqualTo(0.04);
+        assertThat(first.getAnomalous()).as("0.48 is above mtd's 0.04").isTrue();
         assertThat(first.getRegions()).extracting(r -> r.getLabel()).containsExactly("crack", "scratch", "stain", "");
         assertThat(first.getRegionSource()).isEqualTo(RegionSource.STAND_IN);
         assertThat(first.getModelIds()).containsExactlyInAnyOrderEntriesOf(MODEL_IDS);
@@ -91,7 +91,7 @@ class FuseRegionsFunctionTest {
         AnomalyEvent e = harness.extractOutputValues().get(0);
         assertThat(e.getCategory()).isEqualTo("gizmo");
         assertThat(e.getConfigCategory()).isEqualTo("default");
-        // default: K = 5 keeps all four regions, threshold 0.3.
+        // default: K = 5 keeps all four regions, threshold 0.04.
         assertThat(e.getRegions()).hasSize(4);
         assertThat(e.getThreshold()).isEqualTo(0.3);
         assertThat(e.getImageScore()).isCloseTo(IMAGE_SCORE, within(1e-12));
