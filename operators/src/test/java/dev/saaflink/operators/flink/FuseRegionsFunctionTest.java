@@ -93,8 +93,8 @@ class FuseRegionsFunctionTest {
         assertThat(e.getConfigCategory()).isEqualTo("default");
         // default: K = 5 keeps all four regions, threshold 0.04.
         assertThat(e.getRegions()).hasSize(4);
-        assertThat(e.getThreshold()).isEqualTo(0.3);
+        assertThat(e.getThreshold()).isEqualTo(0.04);
         assertThat(e.getImageScore()).isCloseTo(IMAGE_SCORE, within(1e-12));
-        assertThat(e.getAnomalous()).as("0.48 is above default's 0.3").isTrue();
+        assertThat(e.getAnomalous()).as("0.48 is above default's 0.04").isTrue();
     }
 }
