@@ -66,7 +66,7 @@ class LiveCategoryConfigTest {
                 instances: 1
                 topK: 5
                 areaRatio: 0.9
-                anomalyThreshold: 0.67
+                anomalyThreshold: 0.04
                 generalPrompts: true
                 prompts:
                   - text: "black hole. blow hole. break. crack. fray. uneven."
