@@ -123,7 +123,9 @@ final class ThreadCpuSampler implements AutoCloseable {
                     // The kernel reuses thread ids: a thread is its id plus its start time (stat field 22).
                     String tid = task.getFileName() + "@" + f[19];
                     into.put(tid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
-                    names.putIfAbsent(tid, Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip());
+                    // The latest name wins: a thread sampled just after it started can still carry the JVM's
+                    // default name ("java") until the JVM sets its own.
+                    names.put(tid, Files.readString(task.resolve("comm"), StandardCharsets.US_ASCII).strip());
                 } catch (IOException | RuntimeException e) {
                     // the thread ended between listing and reading: its last sample stands
                 }
