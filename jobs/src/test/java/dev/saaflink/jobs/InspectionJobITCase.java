@@ -4,7 +4,9 @@ import dev.saaflink.jobs.embedded.EmbeddedInspection;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FramePublisher;
+import dev.saaflink.operators.config.AnomalyMapConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.decode.FrameDecoder;
 import dev.saaflink.operators.decode.FrameRejectedException;
 import dev.saaflink.operators.decode.RawRecord;
@@ -78,7 +80,12 @@ class InspectionJobITCase {
         Map<ByteBuffer, String> fuzzed = fuzzedRejects(40);
         bad.addAll(fuzzed.keySet().stream().map(b -> b.array()).toList());
 
-        PipelineSettings settings = new PipelineSettings(InspectionConfigLoader.loadDefault());
+        // SAA+ as published (--saa-reference): the score check below compares 6 defect with 6 defect-free frames,
+        // too short a stream for the stream context's memory (it compares each frame with at most 11 others, and
+        // MTD's good tiles differ a lot); the default path runs in EvalReplayITCase, LiveConfigITCase and
+        // StandaloneClusterITCase, and is measured on all 680 frames in docs/EXPERIMENTS.md.
+        PipelineSettings settings = new PipelineSettings(InspectionConfigLoader.loadDefault()
+                .withStreamContext(StreamContextConfig.off()).withAnomalyMap(AnomalyMapConfig.regions()));
         FailOnce.FAILED.set(false);
         FailOnce.SEEN.set(0);
         EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings)
