@@ -71,6 +71,8 @@ class EvalReplayITCase {
             assertThat(replay.get("events").asInt()).isEqualTo(7);
             assertThat(replay.get("deadLetters").asInt()).isEqualTo(3);
             assertThat(replay.get("framesScoredAsMisses").asInt()).isEqualTo(2);
+            assertThat(replay.get("deadLettersByReason").toString())
+                    .isEqualTo("{\"CORRUPT_IMAGE\":1,\"NOT_AVRO\":1,\"TRUNCATED_IMAGE\":1}");
             assertThat(replay.get("missedFrames")).extracting(JsonNode::asText)
                     .containsExactlyInAnyOrder("mtd/crack/broken", "mtd/free/notes.txt");
             assertThat(replay.get("images").asInt()).isEqualTo(9);
