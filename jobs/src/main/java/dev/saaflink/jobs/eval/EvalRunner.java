@@ -99,7 +99,8 @@ public final class EvalRunner {
      */
     public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
                                    Path saveMaps, PublishOrder order, long seed) throws Exception {
-        List<DatasetItem> items = order.apply(stratifiedLimit(new DatasetScanner().scan(dataset, category), limit), seed);
+        List<DatasetItem> items = order.apply(stratifiedLimit(new DatasetScanner().scan(dataset, category), limit),
+                seed);
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no images found under " + dataset);
         }
@@ -226,9 +227,10 @@ public final class EvalRunner {
         report.put("framesScoredAsMisses", misses.frameIds.size());
         report.put("missedFrames", misses.frameIds.subList(0, Math.min(20, misses.frameIds.size())));
         report.put("framesWithoutResult", misses.withoutResult);
-        report.put("missPolicy", "every published frame is in the metrics (missedFrames: the first 20 ids): a frame that ended as a dead letter (or "
-                + "without an event) counts as a miss, its map all zeros (image score 0, no defect pixel found); "
-                + "dead letters of records that are not frames have no ground truth and are only counted");
+        report.put("missPolicy", "every published frame is in the metrics (missedFrames: the first 20 ids): a frame "
+                + "that ended as a dead letter (or without an event) counts as a miss, its map all zeros (image score 0, "
+                + "no defect pixel found); dead letters of records that are not frames have no ground truth and are "
+                + "only counted");
         report.putAll(MetricsJson.of(all));
         report.put("framesPerSecond", MetricsJson.round2(outcome.events.size() / outcome.jobSeconds));
         report.put("latencyMsP50", MetricsJson.round2(percentile(latencies, 50)));
@@ -265,8 +267,8 @@ public final class EvalRunner {
         HtmlReport.write(outDir.resolve("report.html"), report, HtmlReport.Curves.of(all, HtmlReport.CURVE_POINTS),
                 worst);
         EvaluationSummary total = all.summary();
-        out.printf(Locale.ROOT, "frames=%d events=%d deadLetters=%d (%d frames scored as misses) pixelMaxF1=%.2f pixelAuroc=%.2f imageAuroc=%.2f "
-                        + "imageMaxF1=%.2f fps=%.3f -> %s%n",
+        out.printf(Locale.ROOT, "frames=%d events=%d deadLetters=%d (%d frames scored as misses) pixelMaxF1=%.2f "
+                        + "pixelAuroc=%.2f imageAuroc=%.2f imageMaxF1=%.2f fps=%.3f -> %s%n",
                 outcome.recordsPublished, outcome.events.size(), outcome.deadLetters.size(), misses.frameIds.size(),
                 total.pixelMaxF1(),
                 total.pixelAuroc(), total.imageAuroc(), total.imageMaxF1(), outcome.events.size() / outcome.jobSeconds,
