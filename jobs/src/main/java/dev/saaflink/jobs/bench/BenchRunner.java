@@ -74,7 +74,9 @@ public final class BenchRunner {
             throw new IllegalArgumentException("--frames must be at least 4 (a steady-state rate needs completions "
                     + "after the first quarter), got " + frameCount);
         }
-        List<DatasetItem> items = EvalRunner.stratifiedLimit(new DatasetScanner().scan(dataset, category), frameCount);
+        // A benchmark measures images: files of the folder that are not images (which the scanner lists too) stay out.
+        List<DatasetItem> items = EvalRunner.stratifiedLimit(new DatasetScanner().scan(dataset, category).stream()
+                .filter(DatasetItem::namedLikeImage).toList(), frameCount);
         if (items.size() < 4) {
             throw new IllegalArgumentException("found " + items.size() + " images under " + dataset + "; need 4 or more");
         }

@@ -184,7 +184,9 @@ public final class SoakRunner {
     /** Runs the soak; returns the report (also written to {@code outDir/soak.json}); throws when it failed. */
     public Map<String, Object> run(Path dataset, String category, double minutes, double rate, Path outDir)
             throws Exception {
-        List<DatasetItem> items = new DatasetScanner().scan(dataset, category);
+        // A benchmark measures images: files of the folder that are not images (which the scanner lists too) stay out.
+        List<DatasetItem> items = new DatasetScanner().scan(dataset, category).stream()
+                .filter(DatasetItem::namedLikeImage).toList();
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no images under " + dataset);
         }

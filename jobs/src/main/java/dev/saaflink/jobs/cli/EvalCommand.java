@@ -54,15 +54,8 @@ public final class EvalCommand implements Callable<Integer> {
             description = "At most N images, taken round-robin over the sub-folders (0 = all).")
     int limit;
 
-    @Option(names = "--order", paramLabel = "shuffled|sorted", defaultValue = "shuffled",
-            description = "Publishing order with --dataset: 'shuffled' (default; a fixed permutation per --seed, like a "
-                    + "line that interleaves defect types and good parts) or 'sorted' (by folder, then name). The "
-                    + "stream-context saliency scores each frame against the frames before it, so the order matters.")
-    String order;
-
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "7",
-            description = "Seed of the shuffled order (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    OrderOptions order;
 
     @Option(names = "--mask-threshold", paramLabel = "T", defaultValue = "127",
             description = "A mask pixel is a defect when its value is above T (default ${DEFAULT-VALUE}, for MTD's "
@@ -102,14 +95,7 @@ public final class EvalCommand implements Callable<Integer> {
             if (!Files.isDirectory(dataset)) {
                 throw new ParameterException(spec.commandLine(), "--dataset: no such folder: " + dataset.toAbsolutePath());
             }
-            if (!order.equals("shuffled") && !order.equals("sorted")) {
-                throw new ParameterException(spec.commandLine(), "--order must be shuffled or sorted, got " + order);
-            }
-            if (seed < 0) {
-                throw new ParameterException(spec.commandLine(), "--seed must be >= 0, got " + seed);
-            }
-            runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps,
-                    order.equals("shuffled") ? seed : -1);
+            runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps, order.order(), order.seed());
         }
         return 0;
     }

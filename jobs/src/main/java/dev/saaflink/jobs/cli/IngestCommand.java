@@ -32,7 +32,8 @@ import dev.saaflink.schemas.Frame;
         mixinStandardHelpOptions = true,
         description = {"Publish the images of a dataset folder to a Kafka topic as Avro frames.",
                 "DIR is either <category>/images/<name>.<jpg|jpeg|png|bmp> (masks in <category>/masks/<name>.png)"
-                        + " or a flat folder of images."},
+                        + " or a flat folder of images. Every file is published, one that is not an image too (the"
+                        + " job dead-letters it), in a seeded shuffled order unless --order sorted."},
         footer = {"", "Example:",
                 "  saa ingest --bootstrap-servers localhost:9092 --topic frames --dataset samples/mtd"
                         + " --category mtd --with-ground-truth --rate 10"})
@@ -66,8 +67,12 @@ public final class IngestCommand implements Callable<Integer> {
             description = "Frames per second; 0 publishes as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--limit", paramLabel = "N", description = "Publish only the first N images (sorted order).")
+    @Option(names = "--limit", paramLabel = "N",
+            description = "Publish only the first N files of the publishing order (--order).")
     Integer limit;
+
+    @Mixin
+    OrderOptions order;
 
     @Option(names = "--create-topic", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Create the topic (16 MB max.message.bytes) when it does not exist (default: true).")
@@ -80,7 +85,7 @@ public final class IngestCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        List<DatasetItem> items = scan();
+        List<DatasetItem> items = order.apply(scan());
         if (limit != null && limit < items.size()) {
             items = items.subList(0, limit);
         }
@@ -99,6 +104,7 @@ public final class IngestCommand implements Callable<Integer> {
         FrameFactory factory = new FrameFactory(cameraId, withGroundTruth);
         Progress progress = new Progress("ingest", "frames", items.size());
         int withMask = 0;
+        int notImages = 0;
         int skipped = 0;
         try (FramePublisher publisher = FramePublisher.builder(kafka.bootstrapServers(), topic)
                 .clientProperties(clientProperties)
@@ -117,12 +123,17 @@ public final class IngestCommand implements Callable<Integer> {
                 if (frame.getGroundTruthMask() != null) {
                     withMask++;
                 }
+                if (frame.getAttributes().containsKey(FrameFactory.ATTR_NOT_AN_IMAGE)) {
+                    notImages++;
+                    err().println("publishing " + item.source() + " although it is not an image ("
+                            + frame.getAttributes().get(FrameFactory.ATTR_NOT_AN_IMAGE) + "): the job will dead-letter it");
+                }
                 publisher.publish(frame);
                 progress.maybePrint();
             }
             publisher.flush();
             progress.finish();
-            out().println(summary(publisher, progress, withMask, skipped));
+            out().println(summary(publisher, progress, withMask, notImages, skipped));
         }
         return 0;
     }
@@ -151,7 +162,7 @@ public final class IngestCommand implements Callable<Integer> {
         }
     }
 
-    private String summary(FramePublisher publisher, Progress progress, int withMask, int skipped) {
+    private String summary(FramePublisher publisher, Progress progress, int withMask, int notImages, int skipped) {
         double seconds = progress.elapsed().toNanos() / 1e9;
         StringBuilder s = new StringBuilder();
         s.append(String.format(Locale.ROOT, "ingest: published %d frames (%.1f MB", publisher.acknowledged(),
@@ -159,12 +170,15 @@ public final class IngestCommand implements Callable<Integer> {
         if (withGroundTruth) {
             s.append(", ").append(withMask).append(" with ground truth");
         }
-        s.append(") from ").append(dataset).append(" to topic '").append(topic).append("' at ")
+        if (notImages > 0) {
+            s.append(", ").append(notImages).append(" not images, to be dead-lettered");
+        }
+        s.append(") from ").append(dataset).append(" in ").append(order.order()).append(" order to topic '").append(topic).append("' at ")
                 .append(kafka.bootstrapServers());
         s.append(String.format(Locale.ROOT, " in %.1f s (%.1f frames/s)", seconds,
                 seconds > 0 ? publisher.acknowledged() / seconds : 0.0));
         if (skipped > 0) {
-            s.append(", skipped ").append(skipped).append(" unreadable file(s)");
+            s.append(", skipped ").append(skipped).append(" file(s) that could not be read or whose mask is not a PNG");
         }
         return s.toString();
     }

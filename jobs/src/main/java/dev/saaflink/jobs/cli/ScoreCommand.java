@@ -13,8 +13,9 @@ import java.util.concurrent.Callable;
         description = {"Score anomaly maps saved as files (16-bit or 8-bit grayscale PNG, or float32/float64 .npy) "
                 + "against a dataset's masks with the reference protocol (maps bilinear and masks nearest to 400x400, "
                 + "images of a category pooled, image score = max of the map) and write a JSON report.",
-                "Maps are <maps>/<folder>/<name>.png|.npy for <masks>/<folder>/images/<name>.<ext>; all maps must "
-                        + "share one value scale."})
+                "Maps are <maps>/<folder>/<name>.png|.npy for <masks>/<folder>/images/<name>.<ext>, or, in a folder "
+                        + "without images/, for each <masks>/<folder>/masks/<name>.png; all maps must share one value "
+                        + "scale."})
 public final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--maps", required = true, paramLabel = "DIR",
@@ -23,7 +24,8 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--masks", required = true, paramLabel = "DIR",
             description = "Dataset folder: <folder>/images/<name>.<ext> with <folder>/masks/<name>.png. In a folder "
-                    + "with masks/, an image without a mask file is defect-free; folders without masks/ are skipped.")
+                    + "with masks/, an image without a mask file is defect-free; folders without masks/ are skipped. "
+                    + "A folder with masks/ but no images/ is scored from its masks alone (one image per mask).")
     Path masks;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "The JSON report to write.")

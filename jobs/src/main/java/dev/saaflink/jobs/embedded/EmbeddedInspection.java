@@ -75,6 +75,9 @@ public final class EmbeddedInspection {
     /**
      * Publishes {@code items} (and {@code extraRecords}, raw record values published as they are, to show the
      * dead-letter path), runs the job to the end of the topic and collects its output.
+     *
+     * @param withGroundTruth keep each item's mask in the outcome's frames, for scoring; the frames published to the
+     *                        job never carry it (ground truth stays on the scoring side)
      */
     public Outcome run(List<DatasetItem> items, boolean withGroundTruth, List<byte[]> extraRecords) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
@@ -91,7 +94,8 @@ public final class EmbeddedInspection {
                 for (DatasetItem item : items) {
                     Frame frame = factory.create(item);
                     frames.put(frame.getFrameId(), frame);
-                    publisher.publish(frame);
+                    publisher.publish(frame.getGroundTruthMask() == null ? frame
+                            : Frame.newBuilder(frame).setGroundTruthMask(null).build());
                 }
                 for (byte[] value : extraRecords) {
                     publisher.publishRaw(FrameFactory.DEFAULT_CAMERA_ID.getBytes(), value);

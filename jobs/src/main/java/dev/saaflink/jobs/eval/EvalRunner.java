@@ -9,6 +9,7 @@ import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
+import dev.saaflink.jobs.ingest.PublishOrder;
 import dev.saaflink.operators.eval.CategoryMetrics;
 import dev.saaflink.operators.eval.EvaluationSummary;
 import dev.saaflink.operators.pipeline.PipelineSettings;
@@ -16,6 +17,7 @@ import dev.saaflink.operators.saa.AnomalyMaps;
 import dev.saaflink.operators.saa.Resize;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.AnomalyMap;
+import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.schemas.Frame;
 
 import java.io.IOException;
@@ -27,10 +29,9 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Random;
-import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -84,26 +85,32 @@ public final class EvalRunner {
      */
     public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
                                    Path saveMaps) throws Exception {
-        return run(dataset, category, outDir, limit, parallelism, saveMaps, -1);
+        return run(dataset, category, outDir, limit, parallelism, saveMaps, PublishOrder.SORTED, 0);
     }
 
     /**
-     * As {@link #run(Path, String, Path, int, int, Path)}, publishing the frames in a shuffled order when
-     * {@code shuffleSeed >= 0} (a fixed permutation per seed), else sorted by folder and name. The order matters
-     * with the stream-context saliency, which scores each frame against the frames before it: a production line
-     * interleaves defect types and good parts, while sorted folders send every defect of one type in a row.
+     * As {@link #run(Path, String, Path, int, int, Path)}, publishing the frames in the given {@link PublishOrder}
+     * (the shuffle is a fixed permutation per seed, the same one {@code ./saa ingest} publishes). The order matters
+     * with the stream-context saliency, which scores each frame against the frames before it.
+     *
+     * <p>The frames go to the job without their masks: the scoring side keeps them. Every file of the folder is
+     * published, files that are not images included (see {@link DatasetScanner}); those end as dead letters and are
+     * scored as misses.
      */
     public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
-                                   Path saveMaps, long shuffleSeed) throws Exception {
-        List<DatasetItem> items = stratifiedLimit(new DatasetScanner().scan(dataset, category), limit);
-        if (shuffleSeed >= 0) {
-            items = new ArrayList<>(items);
-            Collections.shuffle(items, new Random(shuffleSeed));
-        }
+                                   Path saveMaps, PublishOrder order, long seed) throws Exception {
+        List<DatasetItem> items = order.apply(stratifiedLimit(new DatasetScanner().scan(dataset, category), limit),
+                seed);
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no images found under " + dataset);
         }
-        out.printf("eval: %d frames from %s through the real job (parallelism %d)%n", items.size(), dataset, parallelism);
+        if (labels == Labels.MASKS && items.stream().noneMatch(DatasetItem::hasMask)) {
+            throw new IllegalArgumentException("no ground-truth masks under " + dataset + " (<folder>/masks/<name>.png):"
+                    + " pixel metrics would count every frame as defect-free; add the masks, or give --labels folders"
+                    + " for image metrics from the folder names");
+        }
+        out.printf("eval: %d frames from %s through the real job (parallelism %d, %s order)%n", items.size(), dataset,
+                parallelism, order);
         EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings).parallelism(parallelism)
                 .run(items, true, List.of());
         return score(outcome, dataset.toString(), outDir, saveMaps);
@@ -125,6 +132,12 @@ public final class EvalRunner {
         if (recording.duplicateIds() > 0) {
             throw new IllegalArgumentException("topic '" + topic + "' holds " + recording.duplicateIds()
                     + " frames whose id repeats an earlier one; scoring needs one record per frame id");
+        }
+        if (labels == Labels.MASKS && recording.framesWithGroundTruth() == 0) {
+            throw new IllegalArgumentException("topic '" + topic + "' holds " + recording.frames().size()
+                    + " frames and none carries a ground-truth mask: pixel metrics would count every frame as "
+                    + "defect-free; record it with ./saa ingest --with-ground-truth, or give --labels folders for "
+                    + "image metrics from the frames' '" + FrameFactory.ATTR_SUBSET + "' attribute (the folder name)");
         }
         out.printf("eval: replaying %d records (%d frames, %d with a mask) of topic '%s' at %s, up to offsets %s%n",
                 recording.records(), recording.frames().size(), recording.framesWithGroundTruth(), topic,
@@ -154,7 +167,8 @@ public final class EvalRunner {
         }
     }
 
-    private Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps)
+    /** Scores the outcome and writes report.json and report.html; package-private for the bookkeeping tests. */
+    Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps)
             throws IOException {
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
         Map<String, CategoryMetrics> perSubset = new TreeMap<>();
@@ -182,6 +196,18 @@ public final class EvalRunner {
             latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
             e.getStageLatencyMs().forEach((stage, ms) -> stageTotals.merge(stage, ms, Double::sum));
         }
+        Misses misses = Misses.of(outcome);
+        for (String frameId : misses.frameIds) {
+            // No event: the job dead-lettered the frame (or lost it). A miss, not a frame to leave out: its map is all
+            // zeros, so its image score is the lowest there is and none of its defect pixels is found.
+            Frame frame = outcome.frames.get(frameId);
+            String subset = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
+            Scored s = new Scored(new float[EVAL_SIZE * EVAL_SIZE], labels == Labels.MASKS ? groundTruth(frame) : null,
+                    labels == Labels.FOLDERS && !NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT)));
+            s.addTo(perCategory.computeIfAbsent(frame.getCategory(), k -> new CategoryMetrics()));
+            s.addTo(perSubset.computeIfAbsent(frame.getCategory() + "/" + subset, k -> new CategoryMetrics()));
+            scored.add(s);
+        }
 
         // With one category the pooled figures are that category's: don't sweep the region metrics twice.
         CategoryMetrics all = perCategory.size() == 1 ? perCategory.values().iterator().next() : new CategoryMetrics();
@@ -197,6 +223,14 @@ public final class EvalRunner {
         report.put("frames", outcome.recordsPublished);
         report.put("events", outcome.events.size());
         report.put("deadLetters", outcome.deadLetters.size());
+        report.put("deadLettersByReason", misses.byReason);
+        report.put("framesScoredAsMisses", misses.frameIds.size());
+        report.put("missedFrames", misses.frameIds.subList(0, Math.min(20, misses.frameIds.size())));
+        report.put("framesWithoutResult", misses.withoutResult);
+        report.put("missPolicy", "every published frame is in the metrics (missedFrames: the first 20 ids): a frame "
+                + "that ended as a dead letter (or without an event) counts as a miss, its map all zeros (image score 0, "
+                + "no defect pixel found); dead letters of records that are not frames have no ground truth and are "
+                + "only counted");
         report.putAll(MetricsJson.of(all));
         report.put("framesPerSecond", MetricsJson.round2(outcome.events.size() / outcome.jobSeconds));
         report.put("latencyMsP50", MetricsJson.round2(percentile(latencies, 50)));
@@ -233,9 +267,10 @@ public final class EvalRunner {
         HtmlReport.write(outDir.resolve("report.html"), report, HtmlReport.Curves.of(all, HtmlReport.CURVE_POINTS),
                 worst);
         EvaluationSummary total = all.summary();
-        out.printf(Locale.ROOT, "frames=%d events=%d deadLetters=%d pixelMaxF1=%.2f pixelAuroc=%.2f imageAuroc=%.2f "
-                        + "imageMaxF1=%.2f fps=%.3f -> %s%n",
-                outcome.recordsPublished, outcome.events.size(), outcome.deadLetters.size(), total.pixelMaxF1(),
+        out.printf(Locale.ROOT, "frames=%d events=%d deadLetters=%d (%d frames scored as misses) pixelMaxF1=%.2f "
+                        + "pixelAuroc=%.2f imageAuroc=%.2f imageMaxF1=%.2f fps=%.3f -> %s%n",
+                outcome.recordsPublished, outcome.events.size(), outcome.deadLetters.size(), misses.frameIds.size(),
+                total.pixelMaxF1(),
                 total.pixelAuroc(), total.imageAuroc(), total.imageMaxF1(), outcome.events.size() / outcome.jobSeconds,
                 outDir.resolve("report.json"));
         out.printf("report: %s%n", outDir.resolve("report.html"));
@@ -261,6 +296,39 @@ public final class EvalRunner {
             MapFiles.writePng16(file, mapAtEvalSize(e.getAnomalyMap()), EVAL_SIZE, EVAL_SIZE, scale);
         }
         out.printf("maps: %d 16-bit PNGs in %s (value/65535 * %.6f = raw score)%n", outcome.events.size(), dir, scale);
+    }
+
+    /**
+     * The published frames that got no event, in publishing order, and what the dead letters say.
+     *
+     * @param frameIds      frames without an event (dead-lettered, or, should the job lose one, without any result)
+     * @param byReason      dead letters per reason, all of them (records that are not frames included)
+     * @param withoutResult frames with neither an event nor a dead letter
+     */
+    record Misses(List<String> frameIds, Map<String, Integer> byReason, int withoutResult) {
+        static Misses of(EmbeddedInspection.Outcome outcome) {
+            Set<String> withEvent = new HashSet<>();
+            outcome.events.forEach(e -> withEvent.add(e.getFrameId()));
+            Set<String> deadLettered = new HashSet<>();
+            Map<String, Integer> byReason = new TreeMap<>();
+            for (DeadLetter d : outcome.deadLetters) {
+                byReason.merge(d.getReason(), 1, Integer::sum);
+                if (d.getFrameId() != null) {
+                    deadLettered.add(d.getFrameId());
+                }
+            }
+            List<String> missed = new ArrayList<>();
+            int withoutResult = 0;
+            for (String frameId : outcome.frames.keySet()) {
+                if (!withEvent.contains(frameId)) {
+                    missed.add(frameId);
+                    if (!deadLettered.contains(frameId)) {
+                        withoutResult++;
+                    }
+                }
+            }
+            return new Misses(List.copyOf(missed), byReason, withoutResult);
+        }
     }
 
     /** One evaluated frame: its map and either its mask or, without masks, its folder's label. */
@@ -313,7 +381,10 @@ public final class EvalRunner {
         return AnomalyMaps.fromPng(AvroBytes.toArray(map.getPng()), map.getMaxValue());
     }
 
-    /** The frame's mask at 400x400 (nearest), or all background when the frame carries none. */
+    /**
+     * The frame's mask at 400x400 (nearest), or all background when the frame carries none (a defect-free image of a
+     * dataset with masks; a dataset or recording without any mask is refused before the run).
+     */
     private boolean[] groundTruth(Frame frame) throws IOException {
         if (frame.getGroundTruthMask() == null) {
             return new boolean[EVAL_SIZE * EVAL_SIZE];

@@ -152,6 +152,10 @@ public final class HtmlReport {
 
         h.append("<h2>Metrics (all frames pooled)</h2>\n");
         keyValueTable(h, "metrics", report, METRICS);
+        if (report.get("framesScoredAsMisses") instanceof Number misses && misses.intValue() > 0) {
+            h.append("<p class=\"note\" id=\"misses\">Includes ").append(misses.intValue())
+                    .append(" frame(s) that ended as dead letters, scored as misses (map all zeros).</p>\n");
+        }
 
         h.append("<h2>Curves</h2>\n<div class=\"curves\">\n");
         curveFigure(h, "pixel-roc", "Pixel ROC", curves.pixelRoc(), "AUROC", report.get("pixelAuroc"), true);

@@ -34,6 +34,11 @@ import java.util.stream.Stream;
  * {@code category} is given, in which case every folder is pooled into that one category (MTD is scored as
  * {@code mtd} that way).
  *
+ * <p>A folder with {@code masks/} but no {@code images/} is scored from its masks alone: each mask
+ * {@code <name>.png} (or {@code <name>_mask.png}) is an image to score, with its map named like it. Only images with
+ * a mask file are known that way, so defect-free images count only where the dataset has all-zero masks for them.
+ * Files of an images folder that are not named like images are listed under {@code counts.filesNotImages}.
+ *
  * <p><b>Ground truth.</b> When a folder has a {@code masks/} folder, an image whose mask file is absent counts as
  * defect-free (all background) and is listed under {@code counts.imagesWithoutMaskFile}. A folder without a
  * {@code masks/} folder has no pixel ground truth at all (e.g. a set with image-level labels only); its images are
@@ -86,8 +91,12 @@ public final class OfflineScorer {
         if (!Files.isDirectory(maps)) {
             throw new IllegalArgumentException("maps folder not found: " + maps.toAbsolutePath());
         }
-        List<DatasetItem> items = new DatasetScanner().scan(dataset, category);
-        boolean singleCategoryRoot = Files.isDirectory(dataset.resolve("images"));
+        List<DatasetItem> scanned = datasetItems(dataset, category);
+        // Files in an images folder that are not named like images (notes, SVGs) have no map to score.
+        List<DatasetItem> items = scanned.stream().filter(DatasetItem::namedLikeImage).toList();
+        List<String> notImages = scanned.stream().filter(i -> !i.namedLikeImage()).map(OfflineScorer::label).toList();
+        boolean singleCategoryRoot = Files.isDirectory(dataset.resolve("images"))
+                || Files.isDirectory(dataset.resolve("masks"));
 
         List<Match> matches = new ArrayList<>();
         List<String> withoutMap = new ArrayList<>();
@@ -155,6 +164,7 @@ public final class OfflineScorer {
         counts.put("mapsWithoutImage", listing(withoutImage));
         counts.put("imagesWithoutMaskFile", listing(withoutMaskFile));
         counts.put("imagesWithoutGroundTruth", listing(withoutGroundTruth));
+        counts.put("filesNotImages", listing(notImages));
         report.put("counts", counts);
         report.put("protocol", protocol(maskThreshold));
         report.put("time", Instant.now().toString());
@@ -173,6 +183,27 @@ public final class OfflineScorer {
                 s.pixelMaxF1(), s.pixelAuroc(), s.pixelAp(), s.imageAuroc(), s.imageMaxF1(), s.imageAp(),
                 skippedNote(withoutMap.size(), withoutGroundTruth.size(), withoutImage.size()), outFile);
         return report;
+    }
+
+    /**
+     * The images of the dataset, plus, for folders that have {@code masks/} but no {@code images/}, one item per
+     * mask ({@link DatasetScanner#scanMasksOnly}): scoring needs maps and masks, not the images.
+     */
+    private static List<DatasetItem> datasetItems(Path dataset, String category) {
+        DatasetScanner scanner = new DatasetScanner();
+        List<DatasetItem> fromMasks = scanner.scanMasksOnly(dataset, category);
+        List<DatasetItem> fromImages;
+        try {
+            fromImages = scanner.scan(dataset, category);
+        } catch (IllegalArgumentException e) {
+            if (fromMasks.isEmpty()) {
+                throw e;
+            }
+            fromImages = List.of();
+        }
+        List<DatasetItem> all = new ArrayList<>(fromImages);
+        all.addAll(fromMasks);
+        return all;
     }
 
     /** The protocol as the report states it. */

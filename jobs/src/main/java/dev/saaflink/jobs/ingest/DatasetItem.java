@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param category the category the frame is inspected as (the top folder, or the override)
  * @param subset the folder the image came from, e.g. a defect type such as {@code blowhole} or {@code free}
- * @param name the image file name without its extension; also the base name of its mask
+ * @param name the image file name without its extension (also the base name of its mask); for a file not named
+ *             like an image (see {@link DatasetScanner}), its whole file name
  * @param image the image file
  * @param mask the mask PNG, or null when there is none
  * @param source the image path relative to the scanned dataset folder, with '/' separators
@@ -25,6 +26,11 @@ public record DatasetItem(String category, String subset, String name, Path imag
 
     public boolean hasMask() {
         return mask != null;
+    }
+
+    /** Whether the file's extension is one of the image types a dataset holds (jpg, jpeg, png, bmp). */
+    public boolean namedLikeImage() {
+        return DatasetScanner.isImage(image);
     }
 
     /** Stable, unique id of the frame made from this item: {@code <category>/<subset>/<name>}. */

@@ -22,6 +22,12 @@ import java.util.stream.Stream;
  * </ul>
  * The folder an image came from is kept as the item's subset. A category override (MTD's defect-type folders
  * are all evaluated as category {@code mtd}) replaces the category but never the subset.
+ *
+ * <p>Every regular file of an images folder becomes an item, not only those named like images: a zero-byte file,
+ * a text note or an SVG is published like any frame and becomes a dead letter in the job, so that the files of a
+ * folder always add up to events plus dead letters and nothing drops out unseen. Such a file keeps its whole name
+ * (extension included) as its item name. A folder holding no file named like an image at all is still refused:
+ * that is the wrong folder, not a dataset with one bad file.
  */
 public final class DatasetScanner {
 
@@ -56,9 +62,54 @@ public final class DatasetScanner {
                 }
             }
         }
-        if (items.isEmpty()) {
+        if (items.stream().noneMatch(DatasetItem::namedLikeImage)) {
             throw new IllegalArgumentException("no images (" + String.join(", ", sortedExtensions())
                     + ") found in " + dir + " (expected <category>/images/<name>.<ext> or a flat folder of images)");
+        }
+        return List.copyOf(items);
+    }
+
+    /**
+     * For scoring without the images ({@code ./saa score}): one item per mask file of each category folder that has
+     * {@code masks/} but no {@code images/} (the dataset folder itself counts when it has {@code masks/}). The name is
+     * the mask's base name less a {@code _mask} suffix, so maps named like the masks match; the mask file also
+     * stands in as the item's image, which scoring never reads. Only images with a mask file are known this way:
+     * defect-free images count only where the dataset ships all-zero masks for them (as MTD does).
+     *
+     * @return the items sorted by folder, then mask name; empty when no folder qualifies
+     */
+    public List<DatasetItem> scanMasksOnly(Path dir, String categoryOverride) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("dataset folder not found: " + dir);
+        }
+        String override = categoryOverride == null || categoryOverride.isBlank() ? null : categoryOverride.trim();
+        List<Path> folders = Files.isDirectory(dir.resolve(MASKS)) ? List.of(dir)
+                : listSorted(dir).stream().filter(p -> Files.isDirectory(p.resolve(MASKS))).toList();
+        List<DatasetItem> items = new ArrayList<>();
+        for (Path folder : folders) {
+            if (Files.isDirectory(folder.resolve(IMAGES))) {
+                continue;
+            }
+            String subset = folderName(folder);
+            String category = override != null ? override : subset;
+            Map<String, Path> seen = new HashMap<>();
+            for (Path mask : listSorted(folder.resolve(MASKS))) {
+                String fileName = mask.getFileName().toString();
+                if (!Files.isRegularFile(mask) || !fileName.toLowerCase(Locale.ROOT).endsWith(".png")) {
+                    continue;
+                }
+                String name = baseName(mask);
+                if (name.endsWith("_mask")) {
+                    name = name.substring(0, name.length() - "_mask".length());
+                }
+                Path clash = seen.put(name, mask);
+                if (clash != null) {
+                    throw new IllegalArgumentException("two masks share the name '" + name + "': " + clash + " and "
+                            + mask);
+                }
+                String source = dir.relativize(mask).toString().replace('\\', '/');
+                items.add(new DatasetItem(category, subset, name, mask, mask, source));
+            }
         }
         return List.copyOf(items);
     }
@@ -79,16 +130,16 @@ public final class DatasetScanner {
             List<DatasetItem> items) {
         Map<String, Path> seen = new HashMap<>();
         for (Path image : listSorted(imageFolder)) {
-            if (!Files.isRegularFile(image) || !isImage(image)) {
+            if (!Files.isRegularFile(image)) {
                 continue;
             }
-            String name = baseName(image);
+            String name = isImage(image) ? baseName(image) : image.getFileName().toString();
             Path clash = seen.put(name, image);
             if (clash != null) {
                 // both would get the same frame id and the same mask
                 throw new IllegalArgumentException("two images share the name '" + name + "': " + clash + " and " + image);
             }
-            Path mask = maskFolder == null ? null : findMask(maskFolder, name);
+            Path mask = maskFolder == null ? null : findMask(maskFolder, baseName(image));
             String source = root.relativize(image).toString().replace('\\', '/');
             items.add(new DatasetItem(category, subset, name, image, mask, source));
         }

@@ -24,6 +24,11 @@ import dev.saaflink.schemas.ImageEncoding;
  * Turns a {@link DatasetItem} into the {@link Frame} a camera would have sent. JPEG and PNG files travel
  * byte for byte as they are on disk, so what the job decodes is exactly the published file; only BMP, which
  * the schema has no encoding for, is converted (losslessly) to PNG.
+ *
+ * <p>A file that is none of these (zero bytes, text, SVG, a damaged BMP) is not refused here: it goes out byte for
+ * byte as well, with the encoding its extension suggests (JPEG for .jpg/.jpeg, PNG otherwise) and an
+ * {@value #ATTR_NOT_AN_IMAGE} attribute, so the job dead-letters it like any corrupt frame and a replayed folder
+ * adds up to events plus dead letters.
  */
 public final class FrameFactory {
 
@@ -33,6 +38,8 @@ public final class FrameFactory {
     public static final String ATTR_SUBSET = "subset";
     /** Attribute holding the image path relative to the dataset folder. */
     public static final String ATTR_SOURCE = "source";
+    /** Attribute set on a file published although it is not a JPEG, PNG or BMP image: why it is not. */
+    public static final String ATTR_NOT_AN_IMAGE = "notAnImage";
 
     private final String cameraId;
     private final boolean withGroundTruth;
@@ -52,7 +59,7 @@ public final class FrameFactory {
      * Reads the item's files and builds its frame. The mask is attached only when ground truth was asked for
      * and the item has one; a missing mask stays null, which consumers read as "no defect pixels".
      *
-     * @throws IllegalArgumentException when the file is neither JPEG, PNG nor BMP
+     * @throws IllegalArgumentException when the item's mask is not a PNG file
      * @throws UncheckedIOException when a file cannot be read
      */
     public Frame create(DatasetItem item) {
@@ -65,12 +72,21 @@ public final class FrameFactory {
             case JPEG -> encoding = ImageEncoding.JPEG;
             case PNG -> encoding = ImageEncoding.PNG;
             case BMP -> {
-                bytes = bmpToPng(bytes, item);
-                encoding = ImageEncoding.PNG;
-                attributes.put("transcoded", "bmp->png");
+                byte[] png = bmpToPng(bytes);
+                if (png != null) {
+                    bytes = png;
+                    encoding = ImageEncoding.PNG;
+                    attributes.put("transcoded", "bmp->png");
+                } else {
+                    encoding = guessEncoding(item);
+                    attributes.put(ATTR_NOT_AN_IMAGE, "unreadable BMP file");
+                }
             }
-            default -> throw new IllegalArgumentException(
-                    "not a JPEG, PNG or BMP file (unknown leading bytes): " + item.image());
+            default -> {
+                encoding = guessEncoding(item);
+                attributes.put(ATTR_NOT_AN_IMAGE, bytes.length == 0 ? "empty file"
+                        : "not a JPEG, PNG or BMP file (unknown leading bytes)");
+            }
         }
         int[] size = headerSize(bytes);
 
@@ -130,18 +146,25 @@ public final class FrameFactory {
         }
     }
 
-    private static byte[] bmpToPng(byte[] bmp, DatasetItem item) {
+    /** The BMP re-encoded as PNG, or null when it does not read as a BMP after all. */
+    private static byte[] bmpToPng(byte[] bmp) {
         try {
             BufferedImage image = ImageIO.read(new ByteArrayInputStream(bmp));
             if (image == null) {
-                throw new IllegalArgumentException("unreadable BMP file: " + item.image());
+                return null;
             }
             ByteArrayOutputStream png = new ByteArrayOutputStream(bmp.length / 2);
             ImageIO.write(image, "png", png);
             return png.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot convert " + item.image() + " to PNG", e);
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
+    }
+
+    /** For a file that is not an image: the encoding its name claims, so the job's rejection says the expected. */
+    private static ImageEncoding guessEncoding(DatasetItem item) {
+        String name = item.image().getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".jpg") || name.endsWith(".jpeg") ? ImageEncoding.JPEG : ImageEncoding.PNG;
     }
 
     private static byte[] readAll(DatasetItem item) {

@@ -258,4 +258,60 @@ class OfflineScorerTest {
         assertThat(allowed).isZero();
         assertThat(read(report).get("protocol").asText()).contains("mask > 0");
     }
+
+    /**
+     * Scoring needs maps and masks, not the images: a folder with masks/ but no images/ scores one image per mask,
+     * its map named like the mask ({@code _mask} suffix dropped), alone or beside folders that do have images.
+     */
+    @Test
+    void aMasksFolderWithoutImagesIsEnough() throws IOException {
+        Path data = dir.resolve("masks-only");
+        mask(data.resolve("a/masks/a.png"), 255, 0, 0, 0);
+        mask(data.resolve("a/masks/b_mask.png"), 0, 0, 0, 0);
+        Files.writeString(data.resolve("a/masks/notes.txt"), "not a mask");
+        Path maps = dir.resolve("maps");
+        MapFiles.writePng16(maps.resolve("a/a.png"), blockMap(1f, 0f), N, N, 1.0);
+        MapFiles.writePng16(maps.resolve("a/b.png"), blockMap(0.5f, 0.5f), N, N, 1.0);
+
+        scorer(false).score(maps, data, null, dir.resolve("out/a.json"));
+        JsonNode json = read(dir.resolve("out/a.json"));
+
+        assertThat(json.get("images").asInt()).isEqualTo(2);
+        assertThat(json.get("defectImages").asInt()).isEqualTo(1);
+        assertThat(json.get("imageAuroc").asDouble()).isEqualTo(100.0);
+        assertThat(json.at("/counts/imagesScored").asInt()).isEqualTo(2);
+        assertThat(json.at("/counts/imagesWithoutMap/count").asInt()).isZero();
+
+        // the single-category root, <dataset>/masks, with its maps straight under <maps>
+        Path root = data.resolve("a");
+        Path flatMaps = dir.resolve("flat-maps");
+        MapFiles.writePng16(flatMaps.resolve("a.png"), blockMap(1f, 0f), N, N, 1.0);
+        MapFiles.writePng16(flatMaps.resolve("b.png"), blockMap(0f, 0f), N, N, 1.0);
+        scorer(false).score(flatMaps, root, null, dir.resolve("out/root.json"));
+        assertThat(read(dir.resolve("out/root.json")).get("pixelAuroc").asDouble()).isEqualTo(100.0);
+
+        // beside a folder with images/, both are scored
+        image(data.resolve("c/images/c.png"));
+        mask(data.resolve("c/masks/c.png"), 0, 0, 0, 255);
+        MapFiles.writePng16(maps.resolve("c/c.png"), blockMap(0f, 1f), N, N, 1.0);
+        scorer(false).score(maps, data, "mix", dir.resolve("out/mix.json"));
+        assertThat(read(dir.resolve("out/mix.json")).get("images").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void filesThatAreNotImagesAreCountedNotScored() throws IOException {
+        Path data = dataset();
+        Files.writeString(data.resolve("a/images/readme.txt"), "about this folder");
+        Path maps = dir.resolve("maps");
+        MapFiles.writePng16(maps.resolve("a/a.png"), blockMap(1f, 0f), N, N, 1.0);
+        MapFiles.writePng16(maps.resolve("a/b.png"), blockMap(0f, 0f), N, N, 1.0);
+        MapFiles.writePng16(maps.resolve("a/c.png"), blockMap(0f, 0f), N, N, 1.0);
+
+        scorer(false).score(maps, data, null, dir.resolve("out/r.json"));
+
+        JsonNode json = read(dir.resolve("out/r.json"));
+        assertThat(json.get("images").asInt()).isEqualTo(3);
+        assertThat(json.at("/counts/filesNotImages/count").asInt()).isEqualTo(1);
+        assertThat(json.at("/counts/filesNotImages/first/0").asText()).isEqualTo("a/readme.txt");
+    }
 }

@@ -2,7 +2,6 @@ package dev.saaflink.jobs.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,8 +15,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DatasetScannerTest {
 
-    private static final Path MTD = Path.of("/work/shared/data/mtd");
-
     private final DatasetScanner scanner = new DatasetScanner();
 
     @TempDir
@@ -30,7 +27,6 @@ class DatasetScannerTest {
         TestImages.write(dir.resolve("crack/masks/a.png"), "png", 8, 8);
         TestImages.write(dir.resolve("blowhole/images/z.jpeg"), "jpg", 8, 8);
         TestImages.write(dir.resolve("blowhole/masks/z_mask.png"), "png", 8, 8);
-        Files.writeString(dir.resolve("crack/images/notes.txt"), "not an image");
         Files.createDirectories(dir.resolve("no-images-here"));
 
         List<DatasetItem> items = scanner.scan(dir, null);
@@ -41,6 +37,38 @@ class DatasetScannerTest {
         assertThat(items.get(1).mask()).isEqualTo(dir.resolve("crack/masks/a.png"));
         assertThat(items.get(2).mask()).isNull();
         assertThat(items.get(2).source()).isEqualTo("crack/images/b.jpg");
+    }
+
+    /**
+     * A file that is not an image is an item like any other (the job dead-letters it), so the folder's files add up
+     * to events plus dead letters; it keeps its extension in its name, and a mask named after it still counts.
+     */
+    @Test
+    void filesNotNamedLikeImagesAreItemsToo() throws IOException {
+        TestImages.write(dir.resolve("crack/images/a.png"), "png", 8, 8);
+        Files.writeString(dir.resolve("crack/images/notes.txt"), "not an image");
+        Files.write(dir.resolve("crack/images/empty.png"), new byte[0]);
+        Files.writeString(dir.resolve("crack/images/logo.svg"), "<svg/>");
+        Files.writeString(dir.resolve("crack/images/scan.tif"), "II*");
+        TestImages.write(dir.resolve("crack/masks/scan.png"), "png", 8, 8);
+        Files.createDirectories(dir.resolve("crack/images/subfolder"));
+
+        List<DatasetItem> items = scanner.scan(dir, null);
+
+        assertThat(items).extracting(DatasetItem::name)
+                .containsExactly("a", "empty", "logo.svg", "notes.txt", "scan.tif");
+        assertThat(items).extracting(DatasetItem::namedLikeImage).containsExactly(true, true, false, false, false);
+        assertThat(items.get(3).source()).isEqualTo("crack/images/notes.txt");
+        assertThat(items.get(4).mask()).isEqualTo(dir.resolve("crack/masks/scan.png"));
+        assertThat(items.get(2).mask()).isNull();
+    }
+
+    @Test
+    void aFolderWithoutAnyFileNamedLikeAnImageIsRefused() throws IOException {
+        Files.createDirectories(dir.resolve("docs"));
+        Files.writeString(dir.resolve("docs/readme.txt"), "not a dataset");
+
+        assertThatThrownBy(() -> scanner.scan(dir.resolve("docs"), null)).hasMessageContaining("no images");
     }
 
     @Test
@@ -94,9 +122,9 @@ class DatasetScannerTest {
 
     @Test
     void scansTheMtdDevelopmentSplitAsOneCategory() {
-        assumeTrue(Files.isDirectory(MTD), "MTD development split not present at " + MTD + "; skipping");
+        Path mtd = SharedData.require("mtd");
 
-        List<DatasetItem> items = scanner.scan(MTD, "mtd");
+        List<DatasetItem> items = scanner.scan(mtd, "mtd");
         Map<String, Long> perSubset = items.stream()
                 .collect(Collectors.groupingBy(DatasetItem::subset, Collectors.counting()));
 
@@ -108,6 +136,6 @@ class DatasetScannerTest {
         // every image of this split has a mask, the defect-free ones included (all zero)
         assertThat(items).allSatisfy(item -> assertThat(item.hasMask()).isTrue());
         assertThat(items).extracting(DatasetItem::frameId).doesNotHaveDuplicates();
-        assertThat(scanner.scan(MTD, "mtd")).isEqualTo(items);
+        assertThat(scanner.scan(mtd, "mtd")).isEqualTo(items);
     }
 }

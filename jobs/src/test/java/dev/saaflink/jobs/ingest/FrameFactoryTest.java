@@ -2,7 +2,6 @@ package dev.saaflink.jobs.ingest;
 
 import dev.saaflink.schemas.AvroBytes;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,11 +10,16 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.saaflink.operators.decode.FrameDecoder;
+import dev.saaflink.operators.decode.FrameRejectedException;
+import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.schemas.Frame;
 import dev.saaflink.schemas.ImageEncoding;
 
@@ -97,15 +101,63 @@ class FrameFactoryTest {
         assertThat(frame.getGroundTruthMask()).isNull();
     }
 
+    /**
+     * Not refused: files that are not images go out byte for byte, with the encoding their name claims, for the job
+     * to dead-letter (a replayed folder adds up to events plus dead letters).
+     */
     @Test
-    void unknownContentIsRejected() throws IOException {
-        Path fake = dir.resolve("flat/fake.png");
-        Files.createDirectories(fake.getParent());
-        Files.writeString(fake, "hello");
-        DatasetItem item = only(new DatasetScanner().scan(fake.getParent(), null));
-        assertThatThrownBy(() -> new FrameFactory("cam-0", false, CLOCK).create(item))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("not a JPEG, PNG or BMP");
+    void filesThatAreNotImagesStillBecomeFramesMarkedAsSuch() throws IOException {
+        Path flat = dir.resolve("flat");
+        TestImages.write(flat.resolve("real.png"), "png", 4, 4);
+        Files.writeString(flat.resolve("fake.png"), "hello");
+        Files.write(flat.resolve("empty.jpg"), new byte[0]);
+        Files.writeString(flat.resolve("notes.txt"), "a note");
+        Files.writeString(flat.resolve("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        Files.writeString(flat.resolve("broken.bmp"), "BM but nothing after");
+        FrameFactory factory = new FrameFactory("cam-0", false, CLOCK);
+
+        List<Frame> frames = new DatasetScanner().scan(flat, null).stream().map(factory::create).toList();
+
+        assertThat(frames).extracting(Frame::getFrameId).containsExactly("flat/flat/broken", "flat/flat/empty",
+                "flat/flat/fake", "flat/flat/logo.svg", "flat/flat/notes.txt", "flat/flat/real");
+        assertThat(frames).extracting(Frame::getEncoding).containsExactly(ImageEncoding.PNG, ImageEncoding.JPEG,
+                ImageEncoding.PNG, ImageEncoding.PNG, ImageEncoding.PNG, ImageEncoding.PNG);
+        assertThat(frames).extracting(f -> f.getAttributes().get(FrameFactory.ATTR_NOT_AN_IMAGE)).containsExactly(
+                "unreadable BMP file", "empty file", "not a JPEG, PNG or BMP file (unknown leading bytes)",
+                "not a JPEG, PNG or BMP file (unknown leading bytes)",
+                "not a JPEG, PNG or BMP file (unknown leading bytes)", null);
+        assertThat(AvroBytes.toArray(frames.get(2).getImage())).isEqualTo("hello".getBytes());
+        assertThat(frames.get(1).getImage().remaining()).isZero();
+        assertThat(frames.get(2).getWidth()).isNull();
+    }
+
+    /** And the job's decoder rejects each of them (a dead letter with a reason), while the real image decodes. */
+    @Test
+    void theJobsDecoderRejectsEveryFileThatIsNotAnImage() throws Exception {
+        Path flat = dir.resolve("flat");
+        TestImages.write(flat.resolve("real.png"), "png", 4, 4);
+        Files.write(flat.resolve("empty.jpg"), new byte[0]);
+        Files.writeString(flat.resolve("notes.txt"), "a note");
+        Files.writeString(flat.resolve("logo.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>");
+        Files.writeString(flat.resolve("broken.bmp"), "BM but nothing after");
+        FrameFactory factory = new FrameFactory("cam-0", false, CLOCK);
+        FrameDecoder decoder = new FrameDecoder();
+        Map<String, String> outcome = new LinkedHashMap<>();
+
+        for (DatasetItem item : new DatasetScanner().scan(flat, null)) {
+            byte[] value = AvroBytes.toArray(Frame.getEncoder().encode(factory.create(item)));
+            try {
+                decoder.decode(new RawRecord("frames", 0, 0L, 0L, null, value));
+                outcome.put(item.name(), "decoded");
+            } catch (FrameRejectedException e) {
+                assertThat(e.getFrameId()).isEqualTo(item.frameId());
+                outcome.put(item.name(), e.getReason().name());
+            }
+        }
+
+        assertThat(outcome).containsExactly(Map.entry("broken", "CORRUPT_IMAGE"), Map.entry("empty", "EMPTY_IMAGE"),
+                Map.entry("logo.svg", "CORRUPT_IMAGE"), Map.entry("notes.txt", "CORRUPT_IMAGE"),
+                Map.entry("real", "decoded"));
     }
 
     private static DatasetItem only(List<DatasetItem> items) {

@@ -7,7 +7,12 @@ import java.util.Map;
 /**
  * A frame whose envelope and pixels decoded cleanly: ids, attributes and an 8-bit RGB image ready for the
  * model stages. Produced by {@link FrameDecoder}; the original record travels along so that a later stage
- * (model failure, timeout) can still dead-letter the exact bytes.
+ * (model failure, timeout) can still dead-letter it.
+ *
+ * <p>Ground truth never gets this far: a frame's optional {@code groundTruthMask} is for the scorer
+ * ({@code ./saa eval} reads it from the recorded frames), not for the job, so it is neither a field here nor part of
+ * {@link #source}. Otherwise every mask would ride through the async operators' checkpointed queues and the
+ * stream-context keyBy for nothing.
  *
  * <p>A Flink POJO: public fields and a no-arg constructor.
  */
@@ -19,10 +24,9 @@ public class DecodedFrame {
     public Map<String, String> attributes;
     public RgbImage image;
     /**
-     * The frame's optional ground-truth mask, still PNG-encoded (evaluation replays only); null when absent.
-     * Left undecoded here because only the evaluation path needs it.
+     * The record the frame came from, byte for byte, except that a ground-truth mask the frame carried has been
+     * taken out (see {@link FrameDecoder#decode}).
      */
-    public byte[] groundTruthMask;
     public RawRecord source;
     /** Wall time spent inside {@link FrameDecoder#decode}, nanoseconds. */
     public long decodeNanos;

@@ -99,8 +99,7 @@ public final class FrameDecoder implements Serializable {
             out.captureTimeMillis = frame.getCaptureTimeMillis();
             out.attributes = frame.getAttributes() == null ? new HashMap<>() : new HashMap<>(frame.getAttributes());
             out.image = image;
-            out.groundTruthMask = frame.getGroundTruthMask() == null ? null : AvroBytes.toArray(frame.getGroundTruthMask());
-            out.source = rec;
+            out.source = withoutGroundTruth(rec, frame);
             out.decodeNanos = System.nanoTime() - start;
             return out;
         } catch (FrameRejectedException e) {
@@ -112,6 +111,26 @@ public final class FrameDecoder implements Serializable {
                     "unexpected " + e.getClass().getSimpleName() + " while decoding: " + e.getMessage(),
                     cameraId, frameId, e);
         }
+    }
+
+    /**
+     * The record to keep for a later dead letter: {@code rec} itself, or, when the frame carries a ground-truth
+     * mask, the same frame re-encoded without it. The mask is for scoring, which reads it from the recorded frames;
+     * carried along here it would sit in every async checkpoint and cross the stream-context keyBy. A model-stage dead
+     * letter of such a frame therefore holds the frame less its mask (still a frame the job can replay).
+     */
+    private static RawRecord withoutGroundTruth(RawRecord rec, Frame frame) {
+        if (frame.getGroundTruthMask() == null) {
+            return rec;
+        }
+        frame.setGroundTruthMask(null);
+        byte[] value;
+        try {
+            value = AvroBytes.toArray(Frame.getEncoder().encode(frame));
+        } catch (IOException e) {
+            throw new IllegalStateException("re-encoding a frame that just decoded failed", e);
+        }
+        return new RawRecord(rec.topic, rec.partition, rec.offset, rec.timestamp, rec.key, value);
     }
 
     // ---------------------------------------------------------------- envelope

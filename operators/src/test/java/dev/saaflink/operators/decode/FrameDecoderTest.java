@@ -173,9 +173,7 @@ class FrameDecoderTest {
 
     @Test
     void copiesEnvelopeFieldsAndKeepsSource() throws Exception {
-        byte[] mask = png(new BufferedImage(2, 2, BufferedImage.TYPE_BYTE_GRAY));
-        Frame f = frame(ImageEncoding.PNG, png(solid(2, 2, 0))).setGroundTruthMask(ByteBuffer.wrap(mask)).build();
-        RawRecord rec = record(f);
+        RawRecord rec = record(frame(ImageEncoding.PNG, png(solid(2, 2, 0))).build());
 
         DecodedFrame out = decoder.decode(rec);
 
@@ -184,9 +182,39 @@ class FrameDecoderTest {
         assertThat(out.category).isEqualTo("mtd");
         assertThat(out.captureTimeMillis).isEqualTo(1_700_000_000_123L);
         assertThat(out.attributes).containsEntry("line", "L2");
-        assertThat(out.groundTruthMask).isEqualTo(mask);
         assertThat(out.source).isSameAs(rec);
         assertThat(out.decodeNanos).isPositive();
+    }
+
+    /**
+     * Ground truth is for the scorer: a mask the frame carries is gone from everything the decoded frame holds,
+     * the record kept for dead letters included, so it never reaches an async checkpoint or the keyBy.
+     */
+    @Test
+    void groundTruthMaskIsDroppedAtDecode() throws Exception {
+        byte[] mask = new byte[64 * 1024];
+        new java.util.Random(3).nextBytes(mask);
+        Frame withMask = frame(ImageEncoding.PNG, png(solid(2, 2, 0x405060)))
+                .setGroundTruthMask(ByteBuffer.wrap(mask)).build();
+        Frame withoutMask = Frame.newBuilder(withMask).setGroundTruthMask(null).build();
+        RawRecord rec = record(withMask);
+
+        DecodedFrame out = decoder.decode(rec);
+
+        assertThat(rec.value.length).isGreaterThan(mask.length);
+        assertThat(out.source.value).isEqualTo(TestFrames.encode(withoutMask));
+        assertThat(out.source.value.length).isLessThan(mask.length);
+        assertThat(Frame.getDecoder().decode(out.source.value).getGroundTruthMask()).isNull();
+        assertThat(out.source.topic).isEqualTo(rec.topic);
+        assertThat(out.source.partition).isEqualTo(rec.partition);
+        assertThat(out.source.offset).isEqualTo(rec.offset);
+        assertThat(out.source.timestamp).isEqualTo(rec.timestamp);
+        assertThat(out.source.key).isEqualTo(rec.key);
+        assertThat(out.frameId).isEqualTo("f-42");
+        assertThat(rgb(out.image, 1, 1)).containsExactly(0x40, 0x50, 0x60);
+        // The field is gone from the type, not just left null.
+        assertThat(DecodedFrame.class.getFields()).extracting(java.lang.reflect.Field::getName)
+                .doesNotContain("groundTruthMask");
     }
 
     @Test

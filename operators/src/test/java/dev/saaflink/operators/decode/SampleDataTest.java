@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.schemas.ImageEncoding;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import javax.imageio.ImageIO;
@@ -22,17 +21,13 @@ import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** Real camera images from the shared development data, when it is present on this machine. */
+/** Real camera images from the shared development data ({@code ../shared/data}), when it is present. */
 class SampleDataTest {
-    private static final Path DATA = Path.of("/work/shared/data");
-
     private final FrameDecoder decoder = new FrameDecoder();
 
     @Test
     void mtdGrayJpegsDecodeToImageIoSizeAndSamples() throws Exception {
-        Path mtd = DATA.resolve("mtd");
-        Assumptions.assumeTrue(Files.isDirectory(mtd),
-                "MTD sample data not found at " + mtd + "; skipping the real-image decode check");
+        Path mtd = SharedData.require("mtd");
         List<Path> files = sample(mtd, ".jpg", 6);
         assertThat(files).isNotEmpty();
 
@@ -55,9 +50,7 @@ class SampleDataTest {
 
     @Test
     void mvtecBottleRgbPngMatchesImageIo() throws Exception {
-        Path bottle = DATA.resolve("mvtec_bottle");
-        Assumptions.assumeTrue(Files.isDirectory(bottle),
-                "MVTec bottle sample data not found at " + bottle + "; skipping the RGB PNG check");
+        Path bottle = SharedData.require("mvtec_bottle");
         Path file = sample(bottle, ".png", 1).get(0);
         byte[] bytes = Files.readAllBytes(file);
         BufferedImage expected = ImageIO.read(new ByteArrayInputStream(bytes));

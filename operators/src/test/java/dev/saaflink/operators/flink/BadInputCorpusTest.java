@@ -308,7 +308,6 @@ class BadInputCorpusTest {
         decode("optional fields absent (width, height, mask, attributes)", rec(encode(minimal)), p -> {
             assertSize(p, 5, 3);
             assertThat(p.frame.attributes).isEmpty();
-            assertThat(p.frame.groundTruthMask).isNull();
             assertThat(p.knownCategory).isTrue();
         });
         decode("null key, good frame", new RawRecord("frames", 0, 0, 1L, null,

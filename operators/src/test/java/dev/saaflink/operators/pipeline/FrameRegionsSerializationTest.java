@@ -7,9 +7,13 @@ import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.decode.DecodedFrame;
+import dev.saaflink.operators.decode.FrameDecoder;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.saa.RegionCandidate;
 import dev.saaflink.operators.saa.SegmentedRegion;
+import dev.saaflink.schemas.AvroBytes;
+import dev.saaflink.schemas.Frame;
+import dev.saaflink.schemas.ImageEncoding;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -17,6 +21,12 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
+import javax.imageio.ImageIO;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -106,5 +116,50 @@ class FrameRegionsSerializationTest {
         assertThat(back.configCategory).isEqualTo("mtd");
         assertSameConfig(back.config, LIVE);
         assertThat(back.frame.image.get(1, 0, 2)).isEqualTo(6);
+    }
+
+    /**
+     * What the async operators checkpoint and the stream-context keyBy ships is a {@link FrameInProgress}: a frame
+     * sent with a ground-truth mask must serialise to exactly the size of the same frame sent without one.
+     */
+    @Test
+    void aGroundTruthMaskAddsNothingToWhatIsCheckpointedOrShuffled() throws Exception {
+        byte[] image = png(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB));
+        byte[] mask = new byte[32 * 1024];
+        new java.util.Random(5).nextBytes(mask);
+        Frame plain = Frame.newBuilder().setCameraId("cam-1").setFrameId("f-1").setCategory("mtd")
+                .setCaptureTimeMillis(1L).setEncoding(ImageEncoding.PNG).setImage(ByteBuffer.wrap(image)).build();
+        Frame masked = Frame.newBuilder(plain).setGroundTruthMask(ByteBuffer.wrap(mask)).build();
+
+        int plainBytes = serializedSize(inProgress(plain));
+        int maskedBytes = serializedSize(inProgress(masked));
+
+        assertThat(maskedBytes).isEqualTo(plainBytes);
+        assertThat(roundTrip(FrameInProgress.class, inProgress(masked)).frame.source.value)
+                .isEqualTo(encode(plain));
+    }
+
+    private static FrameInProgress inProgress(Frame frame) throws Exception {
+        DecodedFrame d = new FrameDecoder().decode(new RawRecord("frames", 0, 5L, 6L, new byte[] {1}, encode(frame)));
+        d.decodeNanos = 0;
+        return new FrameInProgress(d, new InspectionConfig.Resolved(LIVE, true, "x-v2"), 99L);
+    }
+
+    private static int serializedSize(FrameInProgress p) throws Exception {
+        TypeSerializer<FrameInProgress> serializer = TypeInformation.of(FrameInProgress.class)
+                .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        serializer.serialize(p, out);
+        return out.length();
+    }
+
+    private static byte[] encode(Frame frame) throws IOException {
+        return AvroBytes.toArray(Frame.getEncoder().encode(frame));
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
     }
 }

@@ -1,0 +1,180 @@
+package dev.saaflink.jobs.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.saaflink.jobs.embedded.EmbeddedInspection;
+import dev.saaflink.jobs.ingest.FrameFactory;
+import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.decode.RejectReason;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.AnomalyMaps;
+import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.AnomalyMap;
+import dev.saaflink.schemas.DeadLetter;
+import dev.saaflink.schemas.Frame;
+import dev.saaflink.schemas.ImageEncoding;
+import dev.saaflink.schemas.RegionSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The eval's bookkeeping, on an outcome made up by hand (no job): a frame that ended as a dead letter is a miss in
+ * every metric, not a frame left out. Three frames of category c, maps and masks at 400x400:
+ * <ul>
+ *   <li>A, a defect (mask: the top-left 100x100 block), map 1.0 on the block and 0.1 elsewhere;</li>
+ *   <li>B, defect-free, map 0.2 everywhere;</li>
+ *   <li>C, a defect like A, dead-lettered by the job (a corrupt image).</li>
+ * </ul>
+ * Left out, C changes nothing: A outscores B, image AUROC 100. Scored as a miss (image score 0), C ranks below B:
+ * of the two defect-vs-good pairs one is ordered right, image AUROC 50, and 2 of 3 images are defects.
+ */
+class EvalMissesTest {
+
+    private static final int N = EvalRunner.EVAL_SIZE;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aDeadLetteredFrameIsAMissInEveryMetric() throws Exception {
+        JsonNode with = score(outcome(true, true), tmp.resolve("with"));
+        JsonNode without = score(outcome(false, false), tmp.resolve("without"));
+
+        assertThat(without.get("images").asInt()).isEqualTo(2);
+        assertThat(without.get("defectImages").asInt()).isEqualTo(1);
+        assertThat(without.get("imageAuroc").asDouble()).isEqualTo(100.0);
+        assertThat(without.get("pixelAuroc").asDouble()).isEqualTo(100.0);
+        assertThat(without.get("framesScoredAsMisses").asInt()).isZero();
+
+        assertThat(with.get("frames").asInt()).isEqualTo(4);
+        assertThat(with.get("events").asInt()).isEqualTo(2);
+        assertThat(with.get("deadLetters").asInt()).isEqualTo(2);
+        assertThat(with.at("/deadLettersByReason/CORRUPT_IMAGE").asInt()).isEqualTo(1);
+        assertThat(with.at("/deadLettersByReason/NOT_AVRO").asInt()).isEqualTo(1);
+        assertThat(with.get("framesScoredAsMisses").asInt()).isEqualTo(1);
+        assertThat(with.get("missedFrames")).hasSize(1);
+        assertThat(with.at("/missedFrames/0").asText()).isEqualTo("c/crack/C");
+        assertThat(with.get("framesWithoutResult").asInt()).isZero();
+        assertThat(with.get("missPolicy").asText()).contains("dead letter", "miss");
+        assertThat(with.get("images").asInt()).isEqualTo(3);
+        assertThat(with.get("defectImages").asInt()).isEqualTo(2);
+        assertThat(with.get("imageAuroc").asDouble()).isCloseTo(50.0, within(0.01));
+        // C's 10 000 defect pixels all score 0: half the defect pixels now rank at the bottom.
+        assertThat(with.get("pixelAuroc").asDouble()).isLessThan(70.0);
+        assertThat(with.at("/perSubset/c~1crack/images").asInt()).isEqualTo(2);
+        assertThat(with.at("/perCategory/c/images").asInt()).isEqualTo(3);
+        assertThat(Files.readString(tmp.resolve("with/report.html"))).contains("id=\"misses\"");
+    }
+
+    @Test
+    void aFrameWithNeitherEventNorDeadLetterIsAMissToo() throws Exception {
+        JsonNode report = score(outcome(true, false), tmp.resolve("lost"));
+
+        assertThat(report.get("framesScoredAsMisses").asInt()).isEqualTo(1);
+        assertThat(report.get("framesWithoutResult").asInt()).isEqualTo(1);
+        assertThat(report.get("images").asInt()).isEqualTo(3);
+        assertThat(report.get("imageAuroc").asDouble()).isCloseTo(50.0, within(0.01));
+    }
+
+    private static JsonNode score(EmbeddedInspection.Outcome outcome, Path out) throws Exception {
+        PipelineSettings settings = new PipelineSettings(InspectionConfigLoader.loadDefault());
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        new EvalRunner(settings, quiet, 127).score(outcome, "hand-made", out, null);
+        return new ObjectMapper().readTree(out.resolve("report.json").toFile());
+    }
+
+    /**
+     * @param withC        publish C
+     * @param cDeadLetters whether the job's dead letters name C (else C got no result at all)
+     */
+    private static EmbeddedInspection.Outcome outcome(boolean withC, boolean cDeadLetters) throws IOException {
+        Map<String, Frame> frames = new LinkedHashMap<>();
+        frames.put("c/crack/A", frame("c/crack/A", "crack", true));
+        frames.put("c/free/B", frame("c/free/B", "free", false));
+        List<AnomalyEvent> events = new ArrayList<>();
+        events.add(event("c/crack/A", blockMap(1.0f, 0.1f)));
+        events.add(event("c/free/B", blockMap(0.2f, 0.2f)));
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        deadLetters.add(deadLetter(null, RejectReason.NOT_AVRO));
+        int records = 3;
+        if (withC) {
+            frames.put("c/crack/C", frame("c/crack/C", "crack", true));
+            records++;
+            if (cDeadLetters) {
+                deadLetters.add(deadLetter("c/crack/C", RejectReason.CORRUPT_IMAGE));
+            }
+        }
+        return new EmbeddedInspection.Outcome(frames, records, events, deadLetters, 1.0);
+    }
+
+    private static float[] blockMap(float inside, float outside) {
+        float[] map = new float[N * N];
+        for (int y = 0; y < N; y++) {
+            for (int x = 0; x < N; x++) {
+                map[y * N + x] = x < 100 && y < 100 ? inside : outside;
+            }
+        }
+        return map;
+    }
+
+    private static Frame frame(String id, String subset, boolean defect) throws IOException {
+        Frame.Builder f = Frame.newBuilder().setCameraId("cam").setFrameId(id).setCategory("c")
+                .setCaptureTimeMillis(1L).setEncoding(ImageEncoding.PNG)
+                .setImage(ByteBuffer.wrap(png(new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB))))
+                .setAttributes(Map.of(FrameFactory.ATTR_SUBSET, subset));
+        if (defect) {
+            BufferedImage mask = new BufferedImage(N, N, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 100; y++) {
+                for (int x = 0; x < 100; x++) {
+                    mask.getRaster().setSample(x, y, 0, 255);
+                }
+            }
+            f.setGroundTruthMask(ByteBuffer.wrap(png(mask)));
+        }
+        return f.build();
+    }
+
+    private static AnomalyEvent event(String id, float[] map) {
+        double max = 0;
+        for (float v : map) {
+            max = Math.max(max, v);
+        }
+        return AnomalyEvent.newBuilder().setCameraId("cam").setFrameId(id).setCategory("c").setConfigCategory("c")
+                .setCaptureTimeMillis(1L).setEmitTimeMillis(2L).setWidth(40).setHeight(40).setImageScore(max)
+                .setThreshold(0.5).setAnomalous(max >= 0.5).setRegions(List.of())
+                .setAnomalyMap(AnomalyMap.newBuilder().setWidth(N).setHeight(N).setBitDepth(16).setMaxValue(max)
+                        .setPng(ByteBuffer.wrap(AnomalyMaps.toPng(map, N, N, 16, max))).build())
+                .setRegionSource(RegionSource.STAND_IN).setModelIds(Map.of())
+                .setStageLatencyMs(Map.of("pipeline", 10.0)).build();
+    }
+
+    private static DeadLetter deadLetter(String frameId, RejectReason reason) {
+        return DeadLetter.newBuilder().setSourceTopic("frames").setPartition(0).setOffset(0L)
+                .setCameraId(frameId == null ? null : "cam").setFrameId(frameId).setStage("image-decode")
+                .setReason(reason.name()).setErrorClass("").setMessage("").setPayload(ByteBuffer.allocate(0))
+                .setTimeMillis(3L).build();
+    }
+
+    private static byte[] png(BufferedImage image) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+}
