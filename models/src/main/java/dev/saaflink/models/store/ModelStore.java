@@ -358,14 +358,23 @@ public final class ModelStore {
 
     /**
      * Takes the OS lock on {@code lockFile}, waiting at most the lock timeout for another process that holds it, and
-     * returns the channel that holds it: closing the channel releases the lock. A failure here is no failed fetch
-     * (nothing is remembered), but it ends in the hand-install message too.
+     * returns the channel that holds it: closing the channel releases the lock. A timeout is no failed fetch (nothing
+     * is remembered), but it ends in the hand-install message too. Where the lock file cannot be had (a read-only
+     * cache, a file system without locks) the fetch goes on without it, as before there was a lock: the atomic move
+     * into place still keeps racing processes from seeing a partial file, and a read-only cache then fails the fetch
+     * with the usual message. Returns null in that case.
      */
-    private FileChannel lockCache(Path lockFile, List<ModelManifest> group) throws IOException {
-        FileChannel ch = null;
+    private FileChannel lockCache(Path lockFile, List<ModelManifest> group) throws ModelFetchException {
+        FileChannel ch;
         try {
             Files.createDirectories(cacheDir);
             ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            LOG.warn("Cannot open the lock file {} ({}); fetching without it, so other processes may fetch the same"
+                    + " package at the same time", lockFile, e.toString());
+            return null;
+        }
+        try {
             long deadline = System.nanoTime() + lockTimeout.toNanos();
             long pauseMs = 50;
             boolean logged = false;
@@ -402,8 +411,9 @@ public final class ModelStore {
             closeQuietly(ch);
             throw e;
         } catch (IOException e) {
-            closeQuietly(ch);
-            throw new ModelFetchException(manualInstructions(group, "cannot lock " + lockFile + ": " + e), e);
+            LOG.warn("Cannot lock {} ({}); fetching without the lock, so other processes may fetch the same package"
+                    + " at the same time", lockFile, e.toString());
+            return ch;
         }
     }
 

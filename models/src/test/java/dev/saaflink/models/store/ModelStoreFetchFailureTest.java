@@ -252,6 +252,15 @@ class ModelStoreFetchFailureTest {
     }
 
     @Test
+    void aLockFileThatCannotBeOpenedDoesNotStopTheFetch() throws Exception {
+        // stands in for a file system without locks: the fetch goes on as it did before there was a lock
+        Files.createDirectories(cache.resolve("fakepkg-1.0.0.lock"));
+        ScriptedFetcher f = new ScriptedFetcher(null, 0);
+        assertThat(Files.readAllBytes(store(f).ensure(manifest("a.onnx", A)))).isEqualTo(A);
+        assertThat(f.calls).hasValue(1);
+    }
+
+    @Test
     void backoffAndLockTimeoutComeFromSystemProperties() {
         assertThat(ModelStore.secondsProperty("x", null, Duration.ofMinutes(5))).isEqualTo(Duration.ofMinutes(5));
         assertThat(ModelStore.secondsProperty("x", " 30 ", Duration.ofMinutes(5))).isEqualTo(Duration.ofSeconds(30));
