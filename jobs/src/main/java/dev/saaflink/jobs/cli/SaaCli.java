@@ -1,6 +1,9 @@
 package dev.saaflink.jobs.cli;
 
+import dev.saaflink.models.store.ModelFetchException;
+import dev.saaflink.models.store.ModelIntegrityException;
 import java.io.PrintWriter;
+import java.util.Optional;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -99,6 +102,7 @@ public final class SaaCli implements Runnable {
     private static int failure(Exception e, CommandLine cmd, ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
         err.println(cmd.getCommandSpec().qualifiedName() + ": error: " + oneLine(e));
+        modelStoreMessage(e).ifPresent(err::println);
         if (showStackTraces()) {
             e.printStackTrace(err);
         }
@@ -120,6 +124,20 @@ public final class SaaCli implements Runnable {
             }
         }
         return top.replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /**
+     * The full message of the first model-store failure in the chain: it says how to provide the model files by
+     * hand, over several lines. A job wraps it in Flink's exceptions, and the one line above only names the innermost
+     * cause (say "error=2, No such file or directory" when npm is missing).
+     */
+    static Optional<String> modelStoreMessage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if ((t instanceof ModelFetchException || t instanceof ModelIntegrityException) && t.getMessage() != null) {
+                return Optional.of(t.getMessage());
+            }
+        }
+        return Optional.empty();
     }
 
     private static String describe(Throwable e) {

