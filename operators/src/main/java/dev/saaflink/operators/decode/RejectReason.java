@@ -15,7 +15,10 @@ public enum RejectReason {
     MISSING_FIELD,
     /** The image field holds zero bytes. */
     EMPTY_IMAGE,
-    /** Payload or declared image dimensions above {@link DecodeLimits}. */
+    /**
+     * Payload or declared image dimensions above {@link DecodeLimits}, or a cameraId, frameId or category longer than
+     * {@link DeadLetters#MAX_ID_CHARS} chars.
+     */
     TOO_LARGE,
     /** Declared width/height disagree with the image header or with the raw byte count. */
     DIMENSION_MISMATCH,
