@@ -345,6 +345,27 @@ class StreamContextFunctionTest {
         assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
     }
 
+    /**
+     * Turning the TTL on (or off) keeps the memories: a snapshot written without a TTL restores into state with one,
+     * which is what a job upgraded to this version, or one whose idleTtl changes from 0, meets.
+     */
+    @Test
+    void memoriesWrittenWithoutATtlRestoreIntoStateWithOne() throws Exception {
+        var h = harness(bounded(0, 64));
+        clock(h, 0);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        OperatorSubtaskState noTtl = h.snapshot(1L, 1L);
+
+        var r = restored(noTtl, bounded(1000, 64));
+        clock(r, 10);
+        assertScoredAgainstMemory(process(r, frame("cam-a", "a-2")));
+        OperatorSubtaskState withTtl = r.snapshot(2L, 10L);
+
+        var back = restored(withTtl, bounded(0, 64));
+        assertScoredAgainstMemory(process(back, frame("cam-a", "a-3")));
+        assertThat(memory(back, "cam-a", "mtd").count).isEqualTo(3);
+    }
+
     /** idleTtl 0 keeps memories forever. */
     @Test
     void aZeroTtlKeepsMemoriesForever() throws Exception {
