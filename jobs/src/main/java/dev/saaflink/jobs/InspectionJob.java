@@ -42,7 +42,7 @@ import java.util.function.UnaryOperator;
  * frames → decode ─┬→ SAM encoder (async) → keyBy(camera, category) → stream-context saliency (keyed memory)
  *                  │      → saliency + proposals + property filter + SAM decoder (async)
  *            ▲     │        → split failures ─┬→ keyBy(camera) → rescoring + top-K + fusion → events
- *            │     └────── dead letters ←──────┘
+ *            │     └────── dead letters ←──────┴──────────────────────────────┘ (a frame fusion throws on)
  *   config ──┘ broadcast (only with a config topic); rejected config records → config errors
  * </pre>
  *
@@ -127,10 +127,10 @@ public final class InspectionJob {
                 .name("saliency-regions-sam-decoder").uid("segmentation");
 
         SingleOutputStreamOperator<FrameRegions> regions = segmented
-                .process(new SplitFailuresFunction())
+                .process(new SplitFailuresFunction(settings.deadLetterPayloadMaxBytes))
                 .name("split-failures").uid("split-failures");
 
-        DataStream<AnomalyEvent> anomalyEvents = regions
+        SingleOutputStreamOperator<AnomalyEvent> anomalyEvents = regions
                 .keyBy(r -> r.cameraId)
                 .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator, settings.inspection)))
                 .name("rescore-topk-fusion").uid("fusion");
@@ -138,7 +138,7 @@ public final class InspectionJob {
         beforeEventSink.apply(anomalyEvents).sinkTo(events).name("events-sink").uid("events-sink");
 
         decoded.getSideOutput(DeadLetterOutput.TAG)
-                .union(regions.getSideOutput(DeadLetterOutput.TAG))
+                .union(regions.getSideOutput(DeadLetterOutput.TAG), anomalyEvents.getSideOutput(DeadLetterOutput.TAG))
                 .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
     }
 

@@ -4,6 +4,7 @@ import dev.saaflink.jobs.InspectionJob;
 import dev.saaflink.jobs.KafkaEndpoints;
 import dev.saaflink.jobs.LocalFlink;
 import dev.saaflink.jobs.kafka.KafkaClientSettings;
+import dev.saaflink.jobs.kafka.TopicLimits;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.ArgGroup;
@@ -144,6 +145,11 @@ public final class InspectCommand implements Callable<Integer> {
             configErrorsTopic = liveConfig.errorsTopic != null ? liveConfig.errorsTopic : deadLetterTopic;
             job.withLiveConfig(endpoints.configSource(liveConfig.topic, bounded),
                     endpoints.deadLetterSink(configErrorsTopic, transactionalIdPrefix + "-config-errors"));
+        }
+        // Refuse to start where an event or a dead letter could be too large for its topic (the job would loop).
+        for (String warning : TopicLimits.check(kafka.bootstrapServers(), clientProperties, TopicLimits.requirements(
+                settings, eventsTopic, deadLetterTopic, configErrorsTopic))) {
+            System.err.println("inspect: warning: " + warning);
         }
         StreamExecutionEnvironment env = onCluster
                 ? LocalFlink.clusterEnvironment(pipeline.parallelism(), checkpointIntervalMillis, checkpointDir)

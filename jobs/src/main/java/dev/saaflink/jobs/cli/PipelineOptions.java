@@ -75,6 +75,13 @@ public final class PipelineOptions {
                     + "regions). The measured default differs in both; see docs/EXPERIMENTS.md.")
     boolean saaReference;
 
+    @Option(names = "--dead-letter-payload-max-bytes", paramLabel = "BYTES", defaultValue = "262144",
+            description = "Most bytes of a rejected record's value its dead letter keeps; the original size, its "
+                    + "SHA-256 and the record's topic, partition and offset are always kept (default: "
+                    + "${DEFAULT-VALUE}). Keeps dead letters within the dead-letter topic's max.message.bytes, which "
+                    + "the job checks at start; 0 keeps none.")
+    int deadLetterPayloadMaxBytes;
+
     public int parallelism() {
         return parallelism;
     }
@@ -99,6 +106,7 @@ public final class PipelineOptions {
         s.deviceId = deviceId;
         s.maxBatchSize = maxBatch;
         s.maxBatchWaitMillis = maxBatchWaitMillis;
+        s.deadLetterPayloadMaxBytes = deadLetterPayloadMaxBytes;
         return s.validate();
     }
 
@@ -113,6 +121,9 @@ public final class PipelineOptions {
         require(maxBatch >= 1 && maxBatch <= 256, "--max-batch must be in [1, 256], got " + maxBatch);
         require(maxBatchWaitMillis >= 0, "--max-batch-wait-ms must be 0 or more, got " + maxBatchWaitMillis);
         require(config == null || !config.isBlank(), "--config must not be empty");
+        require(deadLetterPayloadMaxBytes >= 0 && deadLetterPayloadMaxBytes <= PipelineSettings.MAX_DEAD_LETTER_PAYLOAD_BYTES,
+                "--dead-letter-payload-max-bytes must be in [0, " + PipelineSettings.MAX_DEAD_LETTER_PAYLOAD_BYTES
+                        + "], got " + deadLetterPayloadMaxBytes);
     }
 
     private void require(boolean ok, String message) {

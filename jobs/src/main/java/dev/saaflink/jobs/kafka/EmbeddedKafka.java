@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
@@ -199,8 +200,18 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** Creates a topic with the project's frame size limit; fails if it exists already. */
     public void createTopic(String name, int partitions) {
-        boolean created = KafkaTopics.createIfMissing(bootstrapServers(), name, partitions, (short) 1,
-                clientProperties);
+        createTopic(name, partitions, Map.of());
+    }
+
+    /**
+     * Creates a topic with extra topic settings (e.g. a {@code max.message.bytes} other than the project's 16 MB, as
+     * operations may have created it); fails if it exists already.
+     */
+    public void createTopic(String name, int partitions, Map<String, String> topicConfigs) {
+        boolean created;
+        try (Admin admin = Admin.create(KafkaTopics.adminProperties(bootstrapServers(), clientProperties))) {
+            created = KafkaTopics.createIfMissing(admin, name, partitions, (short) 1, topicConfigs);
+        }
         if (!created) {
             throw new IllegalStateException("topic '" + name + "' exists already");
         }

@@ -39,6 +39,8 @@ class StartupValidationTest {
             "--group-id|' '|--group-id must not be empty",
             "--transactional-id-prefix|' '|--transactional-id-prefix must not be empty",
             "--checkpoint-dir|' '|--checkpoint-dir must not be empty",
+            "--dead-letter-payload-max-bytes|-1|--dead-letter-payload-max-bytes must be in [0, 15728640], got -1",
+            "--dead-letter-payload-max-bytes|16777216|--dead-letter-payload-max-bytes must be in [0, 15728640], got 16777216",
     })
     void inspectRefusesAnOutOfRangeValueNamingTheOption(String option, String value, String message) {
         List<String> args = new ArrayList<>(List.of("inspect", "--bootstrap-servers", "localhost:1",

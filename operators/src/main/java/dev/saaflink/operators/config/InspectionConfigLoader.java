@@ -46,7 +46,7 @@ public final class InspectionConfigLoader {
             "saliencyFeatures", "sam", "streamContext", "anomalyMap", "categories");
     private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing");
     private static final Set<String> STREAM_CONTEXT_KEYS = Set.of("enabled", "memoryFrames", "patchesPerFrame",
-            "lowestFraction", "warmupFrames", "poolCells", "borderCells");
+            "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
     private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder");
@@ -260,7 +260,11 @@ public final class InspectionConfigLoader {
                 n.has("lowestFraction") ? n.number("lowestFraction") : StreamContextConfig.DEFAULT_LOWEST_FRACTION,
                 n.has("warmupFrames") ? n.integer("warmupFrames") : StreamContextConfig.DEFAULT_WARMUP_FRAMES,
                 n.has("poolCells") ? n.integer("poolCells") : StreamContextConfig.DEFAULT_POOL_CELLS,
-                n.has("borderCells") ? n.integer("borderCells") : StreamContextConfig.DEFAULT_BORDER_CELLS);
+                n.has("borderCells") ? n.integer("borderCells") : StreamContextConfig.DEFAULT_BORDER_CELLS,
+                n.has("idleTtl") ? StreamContextConfig.parseDuration(n.scalarText("idleTtl"), "streamContext.idleTtl")
+                        : StreamContextConfig.DEFAULT_IDLE_TTL,
+                n.has("maxCamerasPerSubtask") ? n.integer("maxCamerasPerSubtask")
+                        : StreamContextConfig.DEFAULT_MAX_CAMERAS_PER_SUBTASK);
     }
 
     private static SamConfig toSam(Node n, Path baseDir) {

@@ -1,6 +1,9 @@
 package dev.saaflink.operators.config;
 
 import java.io.Serializable;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The stream-context saliency ({@code streamContext:} in the config file): each frame's encoder patches are scored
@@ -22,6 +25,14 @@ import java.io.Serializable;
  *   <li>{@code borderCells}: the scores of the cells within this many cells of the image border are replaced by the
  *       nearest inner cell's. Border cells see the frame's edge and the encoder's padding, which differ with every
  *       frame's size and crop, so against the memory they look anomalous on every frame.</li>
+ *   <li>{@code idleTtl}: a key's memory is dropped once no frame of it has arrived for this long (Flink state TTL,
+ *       processing time), so cameras that went away do not hold heap forever; a camera that comes back warms up
+ *       again. {@code 0} keeps memories forever. Written as a whole number with a unit: {@code 24h}, {@code 30m},
+ *       {@code 90s}, {@code 500ms}, {@code 7d};</li>
+ *   <li>{@code maxCamerasPerSubtask}: most keys (camera and category) that hold a memory on one subtask of the
+ *       operator; a frame that would start one more becomes a dead letter ({@code TOO_MANY_CAMERAS}) and allocates
+ *       nothing. Keys whose memory expired free their place. Bounds the heap a producer that invents camera ids can
+ *       take: at most this many memories of {@link #memoryBytesPerKey} each.</li>
  * </ul>
  */
 public final class StreamContextConfig implements Serializable {
@@ -33,6 +44,12 @@ public final class StreamContextConfig implements Serializable {
     public static final int DEFAULT_WARMUP_FRAMES = 1;
     public static final int DEFAULT_POOL_CELLS = 5;
     public static final int DEFAULT_BORDER_CELLS = 5;
+    public static final Duration DEFAULT_IDLE_TTL = Duration.ofHours(24);
+    public static final int DEFAULT_MAX_CAMERAS_PER_SUBTASK = 64;
+    /** Largest {@code maxCamerasPerSubtask}. */
+    public static final int MAX_CAMERAS_PER_SUBTASK_LIMIT = 1_000_000;
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h|d)");
 
     private final boolean enabled;
     private final int memoryFrames;
@@ -41,10 +58,27 @@ public final class StreamContextConfig implements Serializable {
     private final int warmupFrames;
     private final int poolCells;
     private final int borderCells;
+    private final Duration idleTtl;
+    private final int maxCamerasPerSubtask;
 
     /** @throws InvalidConfigException naming the field when a value is out of range */
     public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
                                int warmupFrames, int poolCells, int borderCells) {
+        this(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells, borderCells,
+                DEFAULT_IDLE_TTL, DEFAULT_MAX_CAMERAS_PER_SUBTASK);
+    }
+
+    /** As above, with the bounds on keys: {@code idleTtl} (zero: never expire) and {@code maxCamerasPerSubtask}. */
+    public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
+                               int warmupFrames, int poolCells, int borderCells, Duration idleTtl,
+                               int maxCamerasPerSubtask) {
+        if (idleTtl == null || idleTtl.isNegative()) {
+            throw new InvalidConfigException("streamContext.idleTtl: must be 0 or a positive duration, got " + idleTtl);
+        }
+        if (maxCamerasPerSubtask < 1 || maxCamerasPerSubtask > MAX_CAMERAS_PER_SUBTASK_LIMIT) {
+            throw new InvalidConfigException("streamContext.maxCamerasPerSubtask: must be in [1, "
+                    + MAX_CAMERAS_PER_SUBTASK_LIMIT + "], got " + maxCamerasPerSubtask);
+        }
         if (poolCells < 1 || poolCells > 9 || poolCells % 2 == 0) {
             throw new InvalidConfigException("streamContext.poolCells: must be odd and in [1, 9], got " + poolCells);
         }
@@ -72,6 +106,14 @@ public final class StreamContextConfig implements Serializable {
         this.warmupFrames = warmupFrames;
         this.poolCells = poolCells;
         this.borderCells = borderCells;
+        this.idleTtl = idleTtl;
+        this.maxCamerasPerSubtask = maxCamerasPerSubtask;
+    }
+
+    /** This config with other bounds on keys. */
+    public StreamContextConfig withKeyBounds(Duration idleTtl, int maxCamerasPerSubtask) {
+        return new StreamContextConfig(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells,
+                borderCells, idleTtl, maxCamerasPerSubtask);
     }
 
     /** On, with the defaults above. */
@@ -116,6 +158,49 @@ public final class StreamContextConfig implements Serializable {
         return borderCells;
     }
 
+    /** How long a key's memory lives without a frame; {@link Duration#ZERO}: forever. */
+    public Duration getIdleTtl() {
+        return idleTtl;
+    }
+
+    /** Most keys holding a memory on one subtask. */
+    public int getMaxCamerasPerSubtask() {
+        return maxCamerasPerSubtask;
+    }
+
+    /**
+     * Heap one key's memory takes when full, for {@code channels}-dimensional patch vectors (256 for the SAM
+     * encoders): memoryFrames x patchesPerFrame x channels floats.
+     */
+    public long memoryBytesPerKey(int channels) {
+        return (long) memoryFrames * patchesPerFrame * channels * Float.BYTES;
+    }
+
+    /**
+     * Parses a duration as written in the config: {@code 0}, or a whole number with a unit ms, s, m, h or d.
+     *
+     * @throws InvalidConfigException naming {@code path} when it is not one
+     */
+    public static Duration parseDuration(String text, String path) {
+        String t = text == null ? "" : text.trim();
+        if (t.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = DURATION.matcher(t);
+        if (!m.matches()) {
+            throw new InvalidConfigException(path + ": must be 0 or a whole number with a unit (ms, s, m, h, d), "
+                    + "e.g. 24h, got '" + text + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
     /** How many per-frame distances a patch averages when the memory holds {@code frames} frames: round(q·m) in [1, m]. */
     public int distancesAveraged(int frames) {
         return Math.max(1, Math.min(frames, (int) Math.round(lowestFraction * frames)));
@@ -125,6 +210,7 @@ public final class StreamContextConfig implements Serializable {
     public String toString() {
         return "StreamContextConfig{enabled=" + enabled + ", memoryFrames=" + memoryFrames + ", patchesPerFrame="
                 + patchesPerFrame + ", lowestFraction=" + lowestFraction + ", warmupFrames=" + warmupFrames
-                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + "}";
+                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", idleTtl=" + idleTtl
+                + ", maxCamerasPerSubtask=" + maxCamerasPerSubtask + "}";
     }
 }

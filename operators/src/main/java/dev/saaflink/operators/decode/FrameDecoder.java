@@ -196,6 +196,11 @@ public final class FrameDecoder implements Serializable {
             throw new FrameRejectedException(STAGE_VALIDATE, RejectReason.MISSING_FIELD,
                     field + " is " + (value == null ? "missing" : "empty"));
         }
+        if (value.length() > DeadLetters.MAX_ID_CHARS) {
+            // Ids go into every event and dead letter: unbounded ones would make records no topic limit can hold.
+            throw new FrameRejectedException(STAGE_VALIDATE, RejectReason.TOO_LARGE, field + " has " + value.length()
+                    + " chars, more than " + DeadLetters.MAX_ID_CHARS);
+        }
     }
 
     private void checkSize(String what, long width, long height) throws FrameRejectedException {

@@ -15,7 +15,10 @@ public enum RejectReason {
     MISSING_FIELD,
     /** The image field holds zero bytes. */
     EMPTY_IMAGE,
-    /** Payload or declared image dimensions above {@link DecodeLimits}. */
+    /**
+     * Payload or declared image dimensions above {@link DecodeLimits}, or a cameraId, frameId or category longer than
+     * {@link DeadLetters#MAX_ID_CHARS} chars.
+     */
     TOO_LARGE,
     /** Declared width/height disagree with the image header or with the raw byte count. */
     DIMENSION_MISMATCH,
@@ -33,5 +36,16 @@ public enum RejectReason {
      * A record of the live config topic was rejected (not UTF-8, not YAML, a missing or invalid field, an empty key);
      * stage "config", and the config in force stays.
      */
-    CONFIG_INVALID
+    CONFIG_INVALID,
+    /**
+     * A non-model processing step threw on this frame (fusion, the event builder, the stream-context operator outside
+     * its scoring): a bug or data no check caught. The frame is dead-lettered instead of failing the job, which would
+     * restart on the same frame forever.
+     */
+    PROCESSING_FAILED,
+    /**
+     * The frame's camera would be a new stream-context key on a subtask that already holds
+     * {@code streamContext.maxCamerasPerSubtask} of them (stage "streamContext"): no memory is allocated for it.
+     */
+    TOO_MANY_CAMERAS
 }

@@ -41,6 +41,11 @@ final class DecodeStep implements Serializable {
         this.settings = settings;
     }
 
+    /** Most bytes of a record value a dead letter keeps ({@link PipelineSettings#deadLetterPayloadMaxBytes}). */
+    int deadLetterPayloadMaxBytes() {
+        return settings.deadLetterPayloadMaxBytes;
+    }
+
     InspectionConfig fileConfig() {
         return settings.inspection;
     }
@@ -71,7 +76,8 @@ final class DecodeStep implements Serializable {
             deadLetterMetrics.count(e.getReason());
             LOG.warn("Frame at {}-{}@{} rejected in stage {}: {} ({})", raw.topic, raw.partition, raw.offset,
                     e.getStage(), e.getReason(), e.getMessage());
-            deadLetters.accept(DeadLetters.of(raw, e, System.currentTimeMillis()));
+            deadLetters.accept(DeadLetters.of(raw, e, System.currentTimeMillis(),
+                    settings.deadLetterPayloadMaxBytes));
             return null;
         }
         InspectionConfig.Resolved resolved = settings.inspection.resolve(frame.category, live);

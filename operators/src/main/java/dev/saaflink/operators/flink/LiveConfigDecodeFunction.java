@@ -122,7 +122,7 @@ public final class LiveConfigDecodeFunction extends BroadcastProcessFunction<Raw
                 LOG.warn("Live config record at {} for category '{}' rejected, the config in force stays: {}", at,
                         category, e instanceof InvalidConfigException ? e.getMessage() : e.toString());
                 ctx.output(DeadLetterOutput.CONFIG_ERRORS, DeadLetters.of(raw, STAGE, RejectReason.CONFIG_INVALID, e,
-                        null, null, System.currentTimeMillis()));
+                        null, null, System.currentTimeMillis(), decode.deadLetterPayloadMaxBytes()));
             }
         }
     }

@@ -18,7 +18,18 @@ import org.apache.flink.util.Collector;
 public final class SplitFailuresFunction extends ProcessFunction<FrameInProgress, FrameRegions> {
     private static final long serialVersionUID = 1L;
 
+    private final int deadLetterPayloadMaxBytes;
     private transient DeadLetterMetrics deadLetters;
+
+    /** Dead letters keep at most {@link DeadLetters#DEFAULT_PAYLOAD_MAX_BYTES} of the record value. */
+    public SplitFailuresFunction() {
+        this(DeadLetters.DEFAULT_PAYLOAD_MAX_BYTES);
+    }
+
+    /** @param deadLetterPayloadMaxBytes most bytes of the record value a dead letter keeps */
+    public SplitFailuresFunction(int deadLetterPayloadMaxBytes) {
+        this.deadLetterPayloadMaxBytes = deadLetterPayloadMaxBytes;
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -33,7 +44,7 @@ public final class SplitFailuresFunction extends ProcessFunction<FrameInProgress
         }
         StageFailure f = p.failure;
         DeadLetter letter = DeadLetters.of(p.frame.source, f.stage, f.reason, f.errorClass, f.message,
-                p.frame.cameraId, p.frame.frameId, System.currentTimeMillis());
+                p.frame.cameraId, p.frame.frameId, System.currentTimeMillis(), deadLetterPayloadMaxBytes);
         deadLetters.count(f.reason);
         ctx.output(DeadLetterOutput.TAG, letter);
     }

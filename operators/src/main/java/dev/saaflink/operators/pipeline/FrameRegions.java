@@ -1,6 +1,8 @@
 package dev.saaflink.operators.pipeline;
 
 import dev.saaflink.operators.config.CategoryConfig;
+import dev.saaflink.operators.decode.DeadLetters;
+import dev.saaflink.operators.decode.SourceRecord;
 import dev.saaflink.operators.saa.SegmentedRegion;
 
 import java.util.List;
@@ -29,6 +31,11 @@ public final class FrameRegions {
     /** The frame's saliency, scaled down (for {@code anomalyMap.source: saliency}); null when not kept. */
     public SmallMap saliencyMap;
     public Map<String, Double> stageMs;
+    /**
+     * The record the frame came from, without its value (coordinates, key, size, SHA-256): fusion builds its dead
+     * letters from this, as the value itself stays behind at the split.
+     */
+    public SourceRecord source;
 
     public FrameRegions() {}
 
@@ -47,6 +54,7 @@ public final class FrameRegions {
         r.regions = p.regions;
         r.saliencyMap = p.saliencyMap;
         r.stageMs = p.stageMs;
+        r.source = DeadLetters.sourceOf(p.frame.source);
         return r;
     }
 }

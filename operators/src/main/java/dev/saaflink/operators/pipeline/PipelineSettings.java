@@ -2,6 +2,7 @@ package dev.saaflink.operators.pipeline;
 
 import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.operators.config.InspectionConfig;
+import dev.saaflink.operators.decode.DeadLetters;
 import dev.saaflink.operators.decode.DecodeLimits;
 import dev.saaflink.operators.saa.SaliencyBackend;
 
@@ -13,6 +14,9 @@ import java.io.Serializable;
  */
 public final class PipelineSettings implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** Upper end of {@link #deadLetterPayloadMaxBytes}: 15 MiB, below the 16 MiB our producers and topics allow. */
+    public static final int MAX_DEAD_LETTER_PAYLOAD_BYTES = 15 * 1024 * 1024;
 
     public InspectionConfig inspection;
     public DecodeLimits decodeLimits = DecodeLimits.defaults();
@@ -53,6 +57,12 @@ public final class PipelineSettings implements Serializable {
     public int anomalyMapSize = 256;
     /** Bit depth of the attached map PNG: 8 for monitoring, 16 for evaluation. */
     public int anomalyMapBits = 8;
+    /**
+     * Most bytes of the original record value a dead letter keeps (its size, SHA-256 and coordinates are always
+     * kept): bounds every dead letter, so one fits the dead-letter topic's message limit whatever the frames topic
+     * allows. 0 keeps none.
+     */
+    public int deadLetterPayloadMaxBytes = DeadLetters.DEFAULT_PAYLOAD_MAX_BYTES;
 
     public PipelineSettings() {}
 
@@ -80,6 +90,9 @@ public final class PipelineSettings implements Serializable {
         require(saliencyBackend != null, "saliencyBackend must be java or onnx, got null");
         require(anomalyMapSize >= 0 && anomalyMapSize <= 4096, "anomalyMapSize must be in [0, 4096], got " + anomalyMapSize);
         require(anomalyMapBits == 8 || anomalyMapBits == 16, "anomalyMapBits must be 8 or 16, got " + anomalyMapBits);
+        require(deadLetterPayloadMaxBytes >= 0 && deadLetterPayloadMaxBytes <= MAX_DEAD_LETTER_PAYLOAD_BYTES,
+                "deadLetterPayloadMaxBytes must be in [0, " + MAX_DEAD_LETTER_PAYLOAD_BYTES + "], got "
+                        + deadLetterPayloadMaxBytes);
         return this;
     }
 

@@ -141,4 +141,39 @@ class StreamContextConfigLoaderTest {
         assertThatThrownBy(() -> parse("streamContext: {borderCells: 17}\n"))
                 .hasMessage("test.yaml: streamContext.borderCells: must be in [0, 16], got 17");
     }
+
+    /** Issue 13: the bounds on untrusted keys. */
+    @Test
+    void idleTtlAndMaxCamerasPerSubtaskAreReadWithTheirDefaults() {
+        StreamContextConfig d = parse("");
+        assertThat(d.getIdleTtl()).isEqualTo(java.time.Duration.ofHours(24));
+        assertThat(d.getMaxCamerasPerSubtask()).isEqualTo(64);
+        assertThat(d.memoryBytesPerKey(256)).as("16 x 1024 x 256 floats").isEqualTo(16L * 1024 * 1024);
+
+        StreamContextConfig c = parse("streamContext: {idleTtl: 30m, maxCamerasPerSubtask: 8}\n");
+        assertThat(c.getIdleTtl()).isEqualTo(java.time.Duration.ofMinutes(30));
+        assertThat(c.getMaxCamerasPerSubtask()).isEqualTo(8);
+        assertThat(parse("streamContext: {idleTtl: 0}\n").getIdleTtl()).isZero();
+        assertThat(parse("streamContext: {idleTtl: 500ms}\n").getIdleTtl().toMillis()).isEqualTo(500);
+        assertThat(parse("streamContext: {idleTtl: 90s}\n").getIdleTtl().toSeconds()).isEqualTo(90);
+        assertThat(parse("streamContext: {idleTtl: 7d}\n").getIdleTtl().toDays()).isEqualTo(7);
+        // The bundled config writes them out, with the defaults.
+        StreamContextConfig bundled = InspectionConfigLoader.loadDefault().getStreamContext();
+        assertThat(bundled.getIdleTtl()).isEqualTo(StreamContextConfig.DEFAULT_IDLE_TTL);
+        assertThat(bundled.getMaxCamerasPerSubtask()).isEqualTo(StreamContextConfig.DEFAULT_MAX_CAMERAS_PER_SUBTASK);
+    }
+
+    @Test
+    void aBadIdleTtlOrCameraCapIsAnErrorNamingIt() {
+        assertThatThrownBy(() -> parse("streamContext: {idleTtl: 24}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("streamContext.idleTtl: must be 0 or a whole number with a unit (ms, s, m, h, d)")
+                .hasMessageContaining("got '24'");
+        assertThatThrownBy(() -> parse("streamContext: {idleTtl: 1.5h}\n"))
+                .hasMessageContaining("streamContext.idleTtl");
+        assertThatThrownBy(() -> parse("streamContext: {maxCamerasPerSubtask: 0}\n"))
+                .hasMessageContaining("streamContext.maxCamerasPerSubtask: must be in [1, 1000000], got 0");
+        assertThatThrownBy(() -> parse("streamContext: {idleTtlMs: 5}\n"))
+                .hasMessageContaining("unknown key (did you mean 'idleTtl'?)");
+    }
 }

@@ -162,6 +162,24 @@ class FrameDecoderRejectTest {
                 "validate", RejectReason.TOO_LARGE);
     }
 
+    /** Issue 13: ids go into every event and dead letter, so their length is bounded. */
+    @Test
+    void idsLongerThanTheCapAreTooLarge() {
+        String longest = "c".repeat(DeadLetters.MAX_ID_CHARS);
+        String tooLong = longest + "c";
+        byte[] image = png(solid(7, 3, 0));
+        assertThat(catchThrowableOfType(FrameRejectedException.class, () -> decoder.decode(record(
+                frame(ImageEncoding.PNG, image).setCameraId(longest).setFrameId(longest).setCategory(longest)
+                        .build())))).isNull();
+        FrameRejectedException e = assertRejected(record(frame(ImageEncoding.PNG, image).setCameraId(tooLong).build()),
+                "validate", RejectReason.TOO_LARGE);
+        assertThat(e.getMessage()).contains("cameraId has 1025 chars, more than 1024");
+        assertRejected(record(frame(ImageEncoding.PNG, image).setFrameId(tooLong).build()), "validate",
+                RejectReason.TOO_LARGE);
+        assertRejected(record(frame(ImageEncoding.PNG, image).setCategory(tooLong).build()), "validate",
+                RejectReason.TOO_LARGE);
+    }
+
     @Test
     void declaredSizeDisagreeingWithHeaderIsMismatch() {
         assertRejected(record(frame(ImageEncoding.PNG, png(solid(7, 3, 0))).setWidth(8).build()),

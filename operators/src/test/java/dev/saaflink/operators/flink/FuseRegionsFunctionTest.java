@@ -3,15 +3,21 @@ package dev.saaflink.operators.flink;
 import static dev.saaflink.operators.stages.FusionFixtures.fourRegions;
 import static dev.saaflink.operators.stages.FusionFixtures.frame;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.decode.DeadLetters;
+import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.AvroBytes;
+import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.schemas.RegionSource;
 
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -96,5 +102,50 @@ class FuseRegionsFunctionTest {
         assertThat(e.getThreshold()).isEqualTo(0.04);
         assertThat(e.getImageScore()).isCloseTo(IMAGE_SCORE, within(1e-12));
         assertThat(e.getAnomalous()).as("0.48 is above default's 0.04").isTrue();
+    }
+
+    /** Issue 13: a frame fusion throws on becomes a dead letter of that frame, and the frames after it go on. */
+    @Test
+    void aFrameFusionThrowsOnBecomesADeadLetter() throws Exception {
+        // Masks encoded for 4x4 pixels on a frame declared 3x3: the run lengths do not add up, decoding throws.
+        FrameRegions bad = frame("cam-a", "f-bad", "mtd", fourRegions());
+        bad.width = 3;
+        bad.height = 3;
+        bad.source = DeadLetters.sourceOf(new RawRecord("frames", 4, 77L, 0L, "cam-a".getBytes(),
+                "the original value".getBytes()));
+        harness.processElement(frame("cam-a", "f-1", "mtd", fourRegions()), 1L);
+        harness.processElement(bad, 2L);
+        harness.processElement(frame("cam-a", "f-3", "mtd", fourRegions()), 3L);
+
+        assertThat(harness.extractOutputValues()).extracting(AnomalyEvent::getFrameId).containsExactly("f-1", "f-3");
+        List<DeadLetter> letters = harness.getSideOutput(DeadLetterOutput.TAG).stream()
+                .map(StreamRecord::getValue).toList();
+        assertThat(letters).hasSize(1);
+        DeadLetter d = letters.get(0);
+        assertThat(d.getFrameId()).isEqualTo("f-bad");
+        assertThat(d.getCameraId()).isEqualTo("cam-a");
+        assertThat(d.getStage()).isEqualTo("fusion");
+        assertThat(d.getReason()).isEqualTo("PROCESSING_FAILED");
+        assertThat(d.getErrorClass()).isEqualTo(IllegalArgumentException.class.getName());
+        assertThat(d.getMessage()).contains("run lengths add up to 16, expected 9");
+        assertThat(d.getSourceTopic()).isEqualTo("frames");
+        assertThat(d.getPartition()).isEqualTo(4);
+        assertThat(d.getOffset()).isEqualTo(77L);
+        assertThat(AvroBytes.toArray(d.getKey())).isEqualTo("cam-a".getBytes());
+        assertThat(d.getPayloadSize()).isEqualTo("the original value".length());
+        assertThat(d.getPayloadSha256()).isEqualTo(DeadLetters.sha256("the original value".getBytes()));
+        assertThat(d.getPayload().remaining()).as("fusion no longer holds the value").isZero();
+        assertThat(d.getPayloadTruncated()).isTrue();
+    }
+
+    /** Issue 13: an OutOfMemoryError means the JVM is in trouble, not the frame: it fails the task. */
+    @Test
+    void anOutOfMemoryErrorIsNotSwallowed() {
+        // 40000 x 40000 doubles (12.8 GB) for the fused map: a real OutOfMemoryError, with nothing allocated.
+        FrameRegions huge = frame("cam-a", "f-huge", "mtd", List.of());
+        huge.width = 40_000;
+        huge.height = 40_000;
+        assertThatThrownBy(() -> harness.processElement(huge, 1L)).isInstanceOf(OutOfMemoryError.class);
+        assertThat(harness.getSideOutput(DeadLetterOutput.TAG)).isNullOrEmpty();
     }
 }

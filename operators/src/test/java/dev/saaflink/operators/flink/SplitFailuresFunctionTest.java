@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.decode.DeadLetters;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.decode.RejectReason;
@@ -79,6 +80,29 @@ class SplitFailuresFunctionTest {
                 assertThat(region.rleCounts).containsExactly(0, 1, 14);
             });
             assertThat(r.stageMs).containsExactlyEntriesOf(p.stageMs);
+            // What a dead letter of fusion needs, without the value itself.
+            assertThat(r.source.topic).isEqualTo("frames");
+            assertThat(r.source.partition).isEqualTo(1);
+            assertThat(r.source.offset).isEqualTo(99L);
+            assertThat(r.source.key).isEqualTo("cam-2".getBytes());
+            assertThat(r.source.payloadSize).isEqualTo(PAYLOAD.length);
+            assertThat(r.source.payloadSha256).isEqualTo(DeadLetters.sha256(PAYLOAD));
+        }
+    }
+
+    /** Issue 13: a model stage's dead letter keeps at most the configured bytes of the value. */
+    @Test
+    void aFailedFramesDeadLetterKeepsAtMostTheConfiguredPayload() throws Exception {
+        FrameInProgress p = frame("cam-2", "f-5");
+        p.failure = new StageFailure("samEncoder", RejectReason.MODEL_FAILED, new IllegalStateException("boom"));
+        try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameRegions> harness =
+                     ProcessFunctionTestHarnesses.forProcessFunction(new SplitFailuresFunction(3))) {
+            harness.processElement(p, 10L);
+            DeadLetter d = deadLetters(harness).get(0);
+            assertThat(AvroBytes.toArray(d.getPayload())).containsExactly(0xC3, 0x01, 9);
+            assertThat(d.getPayloadSize()).isEqualTo(PAYLOAD.length);
+            assertThat(d.getPayloadTruncated()).isTrue();
+            assertThat(d.getPayloadSha256()).isEqualTo(DeadLetters.sha256(PAYLOAD));
         }
     }
 

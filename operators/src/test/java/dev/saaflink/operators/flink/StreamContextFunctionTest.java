@@ -1,6 +1,7 @@
 package dev.saaflink.operators.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.saaflink.models.image.RgbImage;
@@ -26,6 +27,7 @@ import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,7 +44,7 @@ import java.util.List;
 class StreamContextFunctionTest {
 
     private static final ValueStateDescriptor<StreamMemory> MEMORY =
-            new ValueStateDescriptor<>("stream-memory", TypeInformation.of(StreamMemory.class));
+            StreamContextFunction.memoryDescriptor(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0));
     /** 1 − cos 45°. */
     private static final float A = (float) (1 - Math.sqrt(0.5));
     private static final float EPS = 1e-5f;
@@ -52,14 +54,28 @@ class StreamContextFunctionTest {
     private long time;
 
     private static PipelineSettings settings() {
-        PipelineSettings s = new PipelineSettings(InspectionConfigLoader.loadDefault()
-                .withStreamContext(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0)));
+        return settings(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0));
+    }
+
+    private static PipelineSettings settings(StreamContextConfig context) {
+        PipelineSettings s = new PipelineSettings(InspectionConfigLoader.loadDefault().withStreamContext(context));
         s.saliencyBackend = SaliencyBackend.JAVA;
         return s;
     }
 
+    /** The test config with an idle TTL of {@code ttlMillis} and room for {@code maxCameras} keys. */
+    private static PipelineSettings bounded(long ttlMillis, int maxCameras) {
+        return settings(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0)
+                .withKeyBounds(Duration.ofMillis(ttlMillis), maxCameras));
+    }
+
     private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> harness() throws Exception {
-        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new StreamContextFunction(settings()),
+        return harness(settings());
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> harness(
+            PipelineSettings settings) throws Exception {
+        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new StreamContextFunction(settings),
                 StreamContextFunction::key, Types.STRING);
         harnesses.add(h);
         return h;
@@ -67,8 +83,13 @@ class StreamContextFunctionTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> restored(
             OperatorSubtaskState state) throws Exception {
+        return restored(state, settings());
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> restored(
+            OperatorSubtaskState state, PipelineSettings settings) throws Exception {
         var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StreamContextFunction(settings())), StreamContextFunction::key,
+                new KeyedProcessOperator<>(new StreamContextFunction(settings)), StreamContextFunction::key,
                 Types.STRING);
         harnesses.add(h);
         h.setup();
@@ -135,6 +156,21 @@ class StreamContextFunctionTest {
         AbstractStreamOperator<FrameInProgress> op = h.getOperator();
         op.setCurrentKey(cameraId + "\u0000" + category);
         return op.getKeyedStateStore().getState(MEMORY).value();
+    }
+
+    /** Sets the harness's processing time and the state TTL's clock, which in a job are both the wall clock. */
+    private static void clock(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
+                              long millis) throws Exception {
+        h.setProcessingTime(millis);
+        h.setStateTtlProcessingTime(millis);
+    }
+
+    private static void assertRejectedAsOneCameraTooMany(FrameInProgress p) {
+        assertThat(p.failed()).isTrue();
+        assertThat(p.failure.reason).isEqualTo(RejectReason.TOO_MANY_CAMERAS);
+        assertThat(p.failure.stage).isEqualTo("streamContext");
+        assertThat(p.failure.message).contains("streamContext.maxCamerasPerSubtask");
+        assertThat(p.saliency).isNull();
     }
 
     /**
@@ -279,5 +315,122 @@ class StreamContextFunctionTest {
         // The key goes on: the next good frame is scored against a-1 (not a warm-up frame) and remembered.
         assertScoredAgainstMemory(process(h, frame("cam-a", "a-4")));
         assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
+    }
+
+    /**
+     * Issue 13: a key's memory expires after idleTtl without frames (the state TTL, processing time, refreshed by
+     * every frame); the camera then warms up again, and a full snapshot leaves the expired memories out.
+     */
+    @Test
+    void anIdleMemoryExpiresAndTheCameraWarmsUpAgain() throws Exception {
+        var h = harness(bounded(1000, 64));
+        clock(h, 0);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        assertWarmUp(process(h, frame("cam-b", "b-1")));
+        clock(h, 999);
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-2"))); // 999 ms idle: still there, and refreshed
+        clock(h, 1998);
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-3"))); // 999 ms after a-2, 1998 after b-1
+        assertThat(h.numKeyedStateEntries()).as("cam-b not cleaned up yet, but invisible").isEqualTo(2);
+
+        OperatorSubtaskState snapshot = h.snapshot(1L, 1998L);
+        var r = restored(snapshot, bounded(1000, 64));
+        assertThat(r.numKeyedStateEntries()).as("the full snapshot left cam-b's expired memory out").isEqualTo(1);
+        clock(r, 1998);
+        assertWarmUp(process(r, frame("cam-b", "b-2")));
+
+        clock(h, 3000);
+        assertThat(memory(h, "cam-a", "mtd")).as("1002 ms after a-3").isNull();
+        assertWarmUp(process(h, frame("cam-a", "a-4")));
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
+    }
+
+    /**
+     * Turning the TTL on (or off) keeps the memories: a snapshot written without a TTL restores into state with one,
+     * which is what a job upgraded to this version, or one whose idleTtl changes from 0, meets.
+     */
+    @Test
+    void memoriesWrittenWithoutATtlRestoreIntoStateWithOne() throws Exception {
+        var h = harness(bounded(0, 64));
+        clock(h, 0);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        OperatorSubtaskState noTtl = h.snapshot(1L, 1L);
+
+        var r = restored(noTtl, bounded(1000, 64));
+        clock(r, 10);
+        assertScoredAgainstMemory(process(r, frame("cam-a", "a-2")));
+        OperatorSubtaskState withTtl = r.snapshot(2L, 10L);
+
+        var back = restored(withTtl, bounded(0, 64));
+        assertScoredAgainstMemory(process(back, frame("cam-a", "a-3")));
+        assertThat(memory(back, "cam-a", "mtd").count).isEqualTo(3);
+    }
+
+    /** idleTtl 0 keeps memories forever. */
+    @Test
+    void aZeroTtlKeepsMemoriesForever() throws Exception {
+        var h = harness(bounded(0, 64));
+        clock(h, 0);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        clock(h, 365L * 24 * 3600 * 1000);
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-2")));
+    }
+
+    /**
+     * Issue 13: past maxCamerasPerSubtask keys, a new camera's frames fail with TOO_MANY_CAMERAS and allocate nothing;
+     * admitted cameras go on; a key idle for idleTtl frees its place; the admitted keys survive a snapshot and restore.
+     */
+    @Test
+    void newCamerasPastTheCapAreRejectedUntilAnIdleOneExpires() throws Exception {
+        var h = harness(bounded(1000, 2));
+        clock(h, 0);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        assertWarmUp(process(h, frame("cam-b", "b-1")));
+        assertRejectedAsOneCameraTooMany(process(h, frame("cam-c", "c-1")));
+        assertRejectedAsOneCameraTooMany(process(h, frame("cam-a", "a-x", "default"))); // another key of cam-a
+        assertThat(memory(h, "cam-c", "mtd")).isNull();
+        assertThat(h.numKeyedStateEntries()).as("no memory for the rejected keys").isEqualTo(2);
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-2")));
+
+        clock(h, 500);
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-3")));
+        clock(h, 1000);
+        // cam-b idle since 0: its memory expired and its place is free.
+        assertWarmUp(process(h, frame("cam-c", "c-2")));
+        assertRejectedAsOneCameraTooMany(process(h, frame("cam-d", "d-1")));
+        assertRejectedAsOneCameraTooMany(process(h, frame("cam-b", "b-2")));
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-4")));
+
+        OperatorSubtaskState snapshot = h.snapshot(1L, 1000L);
+        var r = restored(snapshot, bounded(1000, 2));
+        clock(r, 1100);
+        assertRejectedAsOneCameraTooMany(process(r, frame("cam-e", "e-1")));
+        assertScoredAgainstMemory(process(r, frame("cam-c", "c-3")));
+        clock(r, 2000);
+        assertWarmUp(process(r, frame("cam-e", "e-2"))); // cam-a idle since 1000
+    }
+
+    /** Issue 13: an OutOfMemoryError is the JVM's trouble, not the frame's: it fails the task. */
+    @Test
+    void anOutOfMemoryErrorIsNotSwallowed() throws Exception {
+        // 256 frames x 16384 patches x 300 channels (5 GB) for a new key's memory: a real OutOfMemoryError.
+        var h = harness(settings(new StreamContextConfig(true, 256, 16384, 0.5, 1, 1, 0)));
+        FrameInProgress p = frame("cam-a", "a-1");
+        float[] data = new float[300];
+        java.util.Arrays.fill(data, 1f);
+        p.embedding = new SamEmbedding(data, 300, 1, 1, 4, 4, 32, 32, 32);
+        assertThatThrownBy(() -> h.processElement(p, 1L)).isInstanceOf(OutOfMemoryError.class);
+    }
+
+    /**
+     * Which throwables are the frame's (a dead letter) and which the JVM's (the task fails): a stack overflow is one
+     * frame's too-deep recursion, unwound by the time it is caught; out of memory and a broken classpath are not.
+     */
+    @Test
+    void onlyTheJvmsOwnErrorsAreFatal() {
+        assertThat(FatalErrors.isFatal(new StackOverflowError())).isFalse();
+        assertThat(FatalErrors.isFatal(new OutOfMemoryError())).isTrue();
+        assertThat(FatalErrors.isFatal(new NoClassDefFoundError())).isTrue();
+        assertThat(FatalErrors.isFatal(new IllegalStateException())).isFalse();
     }
 }
