@@ -175,7 +175,8 @@ class DeployFilesTest {
             assertThat(text).as(dockerfile).contains("COPY --from=ort-natives --chown=flink:flink " + dir + " " + dir);
             assertThat(text).as(dockerfile)
                     .contains("echo \"env.java.opts.taskmanager: -Donnxruntime.native.path=" + dir + "\"")
-                    .contains("echo \"env.java.opts.jobmanager: -Donnxruntime.native.path=" + dir + "\"");
+                    .contains("echo \"env.java.opts.jobmanager: -Donnxruntime.native.path=" + dir + "\"")
+                    .contains("echo \"env.java.opts.client: -Donnxruntime.native.path=" + dir + "\"");
         }
     }
 
