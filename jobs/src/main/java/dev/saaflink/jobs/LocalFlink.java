@@ -41,16 +41,20 @@ public final class LocalFlink {
     /**
      * The environment of the cluster the job was submitted to ({@code flink run}, application mode, the Kubernetes
      * operator). Restart strategy, checkpoint storage and state backend come from the cluster's config.yaml;
-     * {@code checkpointDir}, when given, overrides the cluster's checkpoint directory for this job only.
+     * {@code checkpointDir}, when given, overrides the cluster's checkpoint directory for this job only;
+     * {@code parallelism}, when given, overrides the cluster's (null keeps what the cluster hands the job, e.g. the
+     * operator's {@code job.parallelism}).
      */
-    public static StreamExecutionEnvironment clusterEnvironment(int parallelism, long checkpointIntervalMillis,
+    public static StreamExecutionEnvironment clusterEnvironment(Integer parallelism, long checkpointIntervalMillis,
                                                                 String checkpointDir) {
         Configuration conf = new Configuration();
         if (checkpointDir != null) {
             conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(parallelism);
+        if (parallelism != null) {
+            env.setParallelism(parallelism);
+        }
         configure(env, checkpointIntervalMillis);
         return env;
     }

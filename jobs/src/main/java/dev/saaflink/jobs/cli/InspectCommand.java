@@ -152,14 +152,14 @@ public final class InspectCommand implements Callable<Integer> {
             System.err.println("inspect: warning: " + warning);
         }
         StreamExecutionEnvironment env = onCluster
-                ? LocalFlink.clusterEnvironment(pipeline.parallelism(), checkpointIntervalMillis, checkpointDir)
+                ? LocalFlink.clusterEnvironment(pipeline.parallelismOrNull(), checkpointIntervalMillis, checkpointDir)
                 : LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis,
                         checkpointDir != null ? Path.of(checkpointDir) : Files.createTempDirectory("saa-checkpoints-"));
         job.build(env);
         System.err.printf("inspect: %s -> %s (+ dead letters to %s)%s, parallelism %d%s%n", framesTopic, eventsTopic,
                 deadLetterTopic, liveConfig == null ? "" : ", live configs from " + liveConfig.topic
                         + " (rejected ones to " + configErrorsTopic + ")",
-                pipeline.parallelism(), bounded ? ", bounded" : onCluster ? "" : ", until stopped (Ctrl-C)");
+                env.getParallelism(), bounded ? ", bounded" : onCluster ? "" : ", until stopped (Ctrl-C)");
         if (!clientProperties.isEmpty()) {
             // secrets masked: this line ends up in the JobManager's log on a cluster
             System.err.println("inspect: Kafka client settings: " + KafkaClientSettings.describe(clientProperties));

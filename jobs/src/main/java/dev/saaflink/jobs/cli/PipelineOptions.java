@@ -26,8 +26,14 @@ public final class PipelineOptions {
                     + "wins). Default: the bundled inspection.yaml.")
     String config;
 
-    @Option(names = "--parallelism", defaultValue = "1", description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
-    int parallelism;
+    /**
+     * Null when not given: on a cluster the job then keeps the parallelism the cluster hands it (the Kubernetes
+     * operator's {@code job.parallelism}, {@code flink run -p}, {@code parallelism.default}); locally it is 1.
+     */
+    @Option(names = "--parallelism",
+            description = "Flink parallelism. Default: 1 locally; on a cluster the cluster's own (the FlinkDeployment's "
+                    + "job.parallelism, flink run -p, parallelism.default).")
+    Integer parallelism;
 
     @Option(names = "--async-capacity", defaultValue = "4",
             description = "In-flight frames per model operator subtask, the backpressure bound (default: ${DEFAULT-VALUE}).")
@@ -82,7 +88,13 @@ public final class PipelineOptions {
                     + "the job checks at start; 0 keeps none.")
     int deadLetterPayloadMaxBytes;
 
+    /** The parallelism for a local run: the option's value, 1 when not given. */
     public int parallelism() {
+        return parallelism == null ? 1 : parallelism;
+    }
+
+    /** The option's value, null when not given: on a cluster the job then keeps the cluster's parallelism. */
+    public Integer parallelismOrNull() {
         return parallelism;
     }
 
@@ -112,7 +124,7 @@ public final class PipelineOptions {
 
     /** Range checks of the options, each a usage error that names the option. */
     void validate() {
-        require(parallelism >= 1, "--parallelism must be 1 or more, got " + parallelism);
+        require(parallelism == null || parallelism >= 1, "--parallelism must be 1 or more, got " + parallelism);
         require(asyncCapacity >= 1, "--async-capacity must be 1 or more, got " + asyncCapacity);
         require(modelTimeoutMillis >= 1, "--model-timeout-ms must be 1 or more, got " + modelTimeoutMillis);
         require(modelRetries >= 0, "--model-retries must be 0 or more, got " + modelRetries);

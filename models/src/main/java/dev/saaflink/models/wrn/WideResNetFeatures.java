@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * WideResNet50-2 feature maps for the saliency prompt (reference sections 4 and 9.2), from a user-provided ONNX
- * export (models.md contract: input [B, 3, H, W] normalised image, outputs layer1/2/3 with 256/512/1024 channels at
+ * export (models/README.md contract: input [B, 3, H, W] normalised image, outputs layer1/2/3 with 256/512/1024 channels at
  * strides 4/8/16). Per image:
  * <ol>
  *   <li>resize to the manifest's {@code input.size} square (256 in the reference) with bilinear interpolation at
