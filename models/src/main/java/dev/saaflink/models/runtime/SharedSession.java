@@ -49,6 +49,11 @@ public final class SharedSession implements AutoCloseable {
         return entry.session;
     }
 
+    /** Whether the shared session is still open (it stays open after the last release until its runs end). */
+    boolean sessionOpen() {
+        return entry.session != null;
+    }
+
     public Path modelPath() {
         return entry.key.model();
     }
