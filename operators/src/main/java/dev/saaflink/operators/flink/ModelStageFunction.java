@@ -1,7 +1,6 @@
 package dev.saaflink.operators.flink;
 
 import dev.saaflink.models.runtime.ModelCall;
-import dev.saaflink.models.runtime.ModelCallCancelledException;
 import dev.saaflink.operators.decode.RejectReason;
 import dev.saaflink.operators.metrics.ModelStageMetrics;
 import dev.saaflink.operators.metrics.StageMetrics;
@@ -217,7 +216,7 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
             } catch (VirtualMachineError e) {
                 throw e;
             } catch (Throwable e) { // any other Error of a model call too: the frame fails, the worker and job live on
-                if (call.isCancelled() || e instanceof ModelCallCancelledException) {
+                if (call.isCancelled()) { // e.g. the ModelCallCancelledException of a terminated run
                     LOG.debug("{} on frame {} stopped: {}", stage, frame.frame.frameId, e.toString());
                     return null;
                 }
