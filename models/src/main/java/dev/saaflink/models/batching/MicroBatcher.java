@@ -139,11 +139,14 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             throw rejected();
         }
         if (call != null) {
-            call.onCancel(() -> {
+            Runnable onCancel = () -> {
                 queue.remove(r);
                 r.result().completeExceptionally(
                         new ModelCallCancelledException("micro-batcher " + name + ": " + call.name() + " cancelled"));
-            });
+            };
+            call.onCancel(onCancel);
+            // The listener holds the item: let go of it once the request is answered (a call may submit again).
+            r.result().whenComplete((v, e) -> call.removeOnCancel(onCancel));
         }
         return r.result();
     }

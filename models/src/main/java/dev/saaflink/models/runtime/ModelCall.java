@@ -115,6 +115,11 @@ public final class ModelCall {
         listener.run();
     }
 
+    /** Forgets a listener given to {@link #onCancel} (e.g. once the work it would stop is done). */
+    public synchronized void removeOnCancel(Runnable listener) {
+        listeners.remove(listener);
+    }
+
     /** Throws {@link ModelCallCancelledException} when the call is cancelled. */
     public void throwIfCancelled() {
         if (cancelled) {

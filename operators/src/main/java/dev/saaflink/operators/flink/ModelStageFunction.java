@@ -14,11 +14,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +90,7 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
                     t.setDaemon(true);
                     return t;
                 });
-        pending = new ConcurrentHashMap<>();
+        pending = Collections.synchronizedMap(new IdentityHashMap<>());
         metrics = new ModelStageMetrics(getRuntimeContext().getMetricGroup(), stage, models());
         openModels();
         LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={}", stage, subtask,
@@ -258,7 +259,11 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
     @Override
     public void close() throws Exception {
         if (pending != null) {
-            for (Request r : pending.values()) {
+            List<Request> left;
+            synchronized (pending) {
+                left = List.copyOf(pending.values());
+            }
+            for (Request r : left) {
                 r.call.cancel();
             }
         }
