@@ -156,9 +156,11 @@ class ModelStageStallMiniClusterTest {
                 .containsOnly("ok");
         // ...the stalled calls were cut short, not run to their end...
         assertThat(StallingOrtStage.STALLS_COMPLETED).hasValue(0);
-        // ...the throughput comes back (half of it, a wide margin for a busy machine)...
-        assertThat(after).isGreaterThan(before / 2);
-        // ...and the frames held meanwhile stay within a few capacities' worth.
-        assertThat(peakLive).isLessThanOrEqualTo(4 * CAPACITY);
+        // ...the throughput comes back (a quarter of it at least: a wide margin for a busy machine and the sampler's
+        // GCs; before the fix it was a twentieth)...
+        assertThat(after).isGreaterThan(before / 4);
+        // ...and the frames held meanwhile stay within a few capacities' worth (the async queue, the worker's copy,
+        // answers on their way to the sink; before the fix every frame timed out during the stall stayed queued).
+        assertThat(peakLive).isLessThanOrEqualTo(5 * CAPACITY);
     }
 }
