@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the worker queue (its copy of the frame, pixels and embedding, can be collected), a session run in progress is
  * terminated through ONNX Runtime's {@code RunOptions} (an interrupt would not reach native code), and the retry loop
  * stops; the late outcome is dropped, so each frame is answered exactly once. Without this, one stalled call held a
- * worker while later frames queued behind it and timed out too. The worker queue holds at most the async capacity; a
- * frame that finds it full (only possible while cancelled work refuses to stop) leaves as {@code MODEL_FAILED}.
+ * worker while later frames queued behind it and timed out too. The worker queue holds at most the async capacity
+ * (Flink admits no more, and answered frames leave it at once); a frame that still finds it full, or the stage
+ * closed, leaves as {@code MODEL_FAILED} rather than being queued without bound.
  * Errors that mean the JVM is broken ({@link VirtualMachineError}, e.g. {@link OutOfMemoryError}) are not a frame's
  * failure: they fail the request, and so the job.
  *
