@@ -16,12 +16,14 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A fault-injecting model stage on real ONNX Runtime sessions: frames whose id starts with {@code stall-} keep the
  * model busy (back-to-back runs of a slow MatMul chain) for up to {@link #STALL_MAX_MS}, which only a terminate
- * through the frame's RunOptions cuts short; other frames run a small, fast graph. The counters are static because
+ * through the frame's RunOptions cuts short; frames whose id starts with {@code block-} first wait for {@link #gate}
+ * in Java, which no cancel reaches; every frame then runs a small, fast graph. The counters are static because
  * a MiniCluster job works on deserialised copies of the function; tests reset them.
  */
 final class StallingOrtStage extends ModelStageFunction {
@@ -37,6 +39,11 @@ final class StallingOrtStage extends ModelStageFunction {
     static final AtomicInteger STALL_CALLS = new AtomicInteger();
     /** Stall calls that ran their whole {@link #STALL_MAX_MS} (i.e. were not cancelled). */
     static final AtomicInteger STALLS_COMPLETED = new AtomicInteger();
+
+    /** Frames whose id starts with {@code block-} wait for this in Java, deaf to any cancel; see {@link #reset}. */
+    static volatile CountDownLatch gate = new CountDownLatch(0);
+    /** Ids of the frames process() was called on. */
+    static final Queue<String> PROCESSED = new ConcurrentLinkedQueue<>();
 
     /** The images of the frames handed to the stage, weakly: how many are still reachable shows what is retained. */
     static final Queue<WeakReference<Object>> TRACKED = new ConcurrentLinkedQueue<>();
@@ -55,6 +62,8 @@ final class StallingOrtStage extends ModelStageFunction {
         STALL_CALLS.set(0);
         STALLS_COMPLETED.set(0);
         TRACKED.clear();
+        PROCESSED.clear();
+        gate = new CountDownLatch(0);
     }
 
     /** Images handed to the stage that are still reachable (call after a GC). */
@@ -97,7 +106,11 @@ final class StallingOrtStage extends ModelStageFunction {
     @Override
     protected void process(FrameInProgress frame) throws Exception {
         CALLS.incrementAndGet();
+        PROCESSED.add(frame.frame.frameId);
         long t0 = System.nanoTime();
+        if (frame.frame.frameId.startsWith("block-")) {
+            gate.await();
+        }
         if (frame.frame.frameId.startsWith("stall-")) {
             STALL_CALLS.incrementAndGet();
             while (System.nanoTime() - t0 < STALL_MAX_MS * 1_000_000L) {
