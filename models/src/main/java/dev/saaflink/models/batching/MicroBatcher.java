@@ -1,5 +1,7 @@
 package dev.saaflink.models.batching;
 
+import dev.saaflink.models.runtime.ModelCall;
+import dev.saaflink.models.runtime.ModelCallCancelledException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -7,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +29,13 @@ import org.slf4j.LoggerFactory;
  * says so once and runs item by item from then on. A graph that declares a fixed batch is handled up front by the
  * {@code modelBatchLimit} given to the constructor.
  *
+ * <p>Cancellation ({@link ModelCall}): a request remembers the call current on the submitting thread. When that call
+ * is cancelled, its request leaves the queue (so the batcher never runs it, and its input can be collected) and its
+ * future fails with {@link ModelCallCancelledException} at once, so the waiting caller stops waiting. A batch already
+ * running serves several callers, and one caller giving up must not fail the others: the batch runs on under its own
+ * call, and is terminated only when every one of its requests has been cancelled (then nobody is waiting for it).
+ * The cancelled caller's result is dropped.
+ *
  * <p>The batcher owns a resource (the model) and closes it after its thread has stopped. Share one batcher per model
  * and JVM through {@link SharedBatchers}.
  */
@@ -34,7 +44,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MicroBatcher.class);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-    private record Request<I, O>(I item, CompletableFuture<O> result, BatchObserver observer, long enqueuedNanos) {
+    private record Request<I, O>(I item, CompletableFuture<O> result, BatchObserver observer, long enqueuedNanos,
+                                 ModelCall call) {
     }
 
     private final String name;
@@ -106,19 +117,36 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     }
 
     /**
-     * Queues one item; blocks while the queue is full.
+     * Queues one item; blocks while the queue is full. The request belongs to the thread's current {@link ModelCall}
+     * (if any): cancelling it takes the request out of the queue and fails its future with
+     * {@link ModelCallCancelledException}.
      *
      * @throws RejectedExecutionException when the batcher is closed (or closes while waiting for room)
+     * @throws ModelCallCancelledException when the current call is cancelled while waiting for room
      */
     public CompletableFuture<O> submit(I item, BatchObserver observer) throws InterruptedException {
-        Request<I, O> r = new Request<>(item, new CompletableFuture<>(), observer, System.nanoTime());
+        ModelCall call = ModelCall.current();
+        Request<I, O> r = new Request<>(item, new CompletableFuture<>(), observer, System.nanoTime(), call);
         while (!queue.offer(r, POLL_NANOS, TimeUnit.NANOSECONDS)) {
             if (closed) {
                 throw rejected();
             }
+            if (call != null) {
+                call.throwIfCancelled();
+            }
         }
         if (closed && queue.remove(r)) {
             throw rejected();
+        }
+        if (call != null) {
+            Runnable onCancel = () -> {
+                queue.remove(r);
+                r.result().completeExceptionally(
+                        new ModelCallCancelledException("micro-batcher " + name + ": " + call.name() + " cancelled"));
+            };
+            call.onCancel(onCancel);
+            // The listener holds the item: let go of it once the request is answered (a call may submit again).
+            r.result().whenComplete((v, e) -> call.removeOnCancel(onCancel));
         }
         return r.result();
     }
@@ -153,7 +181,11 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
                     }
                     batch.add(next);
                 }
-                run(batch);
+                // Requests cancelled while the batch gathered are answered already: run the others only.
+                batch.removeIf(r -> r.result().isDone());
+                if (!batch.isEmpty()) {
+                    run(batch);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 fail(batch, e);
@@ -174,8 +206,9 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             in.add(r.item());
         }
         long start = System.nanoTime();
+        ModelCall batchCall = batchCall(batch);
         List<O> out;
-        try {
+        try (ModelCall.Scope scope = batchCall.enter()) {
             out = function.apply(in);
             if (out == null || out.size() != in.size()) {
                 throw new IllegalStateException("batch function of " + name + " returned "
@@ -183,7 +216,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
         } catch (Throwable t) {
             long took = System.nanoTime() - start;
-            if (batch.size() > 1 && !severalSucceeded && runItemByItem(batch, t)) {
+            if (batch.size() > 1 && !severalSucceeded && !batchCall.isCancelled() && runItemByItem(batch, t, batchCall)) {
                 return;
             }
             record(batch, start, took, true);
@@ -201,17 +234,36 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     }
 
     /**
+     * The call a batch runs under: cancelled (its model run terminated) once every request of the batch is, and only
+     * then, so that one caller's timeout does not fail the others' results. Requests without a call never cancel.
+     */
+    private ModelCall batchCall(List<Request<I, O>> batch) {
+        ModelCall batchCall = new ModelCall("batch of " + batch.size() + " on " + name);
+        AtomicInteger live = new AtomicInteger(batch.size());
+        for (Request<I, O> r : batch) {
+            if (r.call() != null) {
+                r.call().onCancel(() -> {
+                    if (live.decrementAndGet() == 0) {
+                        batchCall.cancel();
+                    }
+                });
+            }
+        }
+        return batchCall;
+    }
+
+    /**
      * After the first failing batch of several: runs its items alone. True (and per-item from now on) when at least
      * one runs, i.e. the batch size was the problem; false when none does (the model is failing, not the batch).
      */
-    private boolean runItemByItem(List<Request<I, O>> batch, Throwable batchError) {
+    private boolean runItemByItem(List<Request<I, O>> batch, Throwable batchError, ModelCall batchCall) {
         List<Object> outcomes = new ArrayList<>(batch.size());
         List<Long> starts = new ArrayList<>(batch.size());
         List<Long> tooks = new ArrayList<>(batch.size());
         boolean anyOk = false;
         for (Request<I, O> r : batch) {
             long s = System.nanoTime();
-            try {
+            try (ModelCall.Scope scope = batchCall.enter()) {
                 List<O> one = function.apply(List.of(r.item()));
                 if (one == null || one.size() != 1) {
                     throw new IllegalStateException("batch function of " + name + " returned no single result");

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import dev.saaflink.models.runtime.ModelCall;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,7 +41,8 @@ public final class OnnxBatching {
 
     /**
      * One call on float items of shape {@code itemShape}, stacked to {@code [B, itemShape...]} under
-     * {@code input}; output {@code output} (shape {@code [B, ...]}) is split back into one array per item.
+     * {@code input}; output {@code output} (shape {@code [B, ...]}) is split back into one array per item. The run is
+     * cancellable through the {@link ModelCall} current on the thread that runs the batch.
      */
     public static BatchFunction<float[], float[]> stacking(OrtEnvironment env, OrtSession session, String input,
                                                            String output, long... itemShape) {
@@ -60,7 +62,7 @@ public final class OnnxBatching {
             shape[0] = b;
             System.arraycopy(itemShape, 0, shape, 1, itemShape.length);
             try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(stacked), shape);
-                 OrtSession.Result r = session.run(Map.of(input, t))) {
+                 OrtSession.Result r = ModelCall.run(session, Map.of(input, t))) {
                 OnnxTensor out = (OnnxTensor) r.get(output).orElseThrow(
                         () -> new IllegalStateException("no output '" + output + "'"));
                 return split(out, b, output);

@@ -281,7 +281,7 @@ public final class GroundingDino implements AutoCloseable {
             return new ImageFeatures(Map.of(names.get(Role.IMAGE), image), null, image);
         }
         try (OnnxTensor in = image) {
-            OrtSession.Result r = backbone.session().run(Map.of(names.get(Role.IMAGE), in));
+            OrtSession.Result r = backbone.run(Map.of(names.get(Role.IMAGE), in));
             Map<String, OnnxTensor> features = new LinkedHashMap<>();
             Map<String, NodeInfo> headInputs = head.session().getInputInfo();
             for (Map.Entry<String, OnnxValue> e : r) {
@@ -321,7 +321,7 @@ public final class GroundingDino implements AutoCloseable {
                 throw new IllegalStateException("GroundingDINO graph " + manifest.id() + " wants inputs "
                         + missing.keySet() + " that no role or backbone output provides");
             }
-            try (OrtSession.Result r = head.session().run(feed)) {
+            try (OrtSession.Result r = head.run(feed)) {
                 return readOutput(r);
             }
         } finally {

@@ -1,5 +1,6 @@
 package dev.saaflink.models.runtime;
 
+import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
@@ -18,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every Flink subtask of a TaskManager runs in the same JVM; a model's weights should be loaded once there, not
  * once per subtask. {@link #acquire} hands out reference-counted handles: the first acquire for a (model path,
  * variant, settings) key creates the session, later ones reuse it, and the session is closed when the last handle
- * is released. {@code OrtSession.run} is thread-safe, so handles are used concurrently without a lock.
+ * is released, though never under a run in progress ({@link SharedSession#run}). {@code OrtSession.run} is
+ * thread-safe, so handles are used concurrently without a lock.
  *
  * <p>Note that the registry lives in the class loader that loaded this class: with ORT in the TaskManager's lib
  * (parent-first) it spans all jobs, with ORT in the job jar it spans one job.
@@ -41,6 +43,7 @@ public final class OrtSessions {
         int refs; // guarded by LOCK
         volatile OrtSession session;
         OrtSession.SessionOptions options;
+        final RunGate gate = new RunGate();
 
         Entry(Key key) {
             this.key = key;
@@ -126,20 +129,33 @@ public final class OrtSessions {
         return new SharedSession(e);
     }
 
+    /**
+     * Gives a handle back. The last one removes the entry from the registry and closes its session, at once when no
+     * run is in progress on it, else when the last run in progress ends ({@link RunGate}).
+     */
     static void release(Entry e) {
-        OrtSession toClose = null;
-        OrtSession.SessionOptions optsToClose = null;
+        boolean last;
         synchronized (LOCK) {
             e.refs--;
-            if (e.refs == 0) {
+            last = e.refs == 0;
+            if (last) {
                 REGISTRY.remove(e.key, e);
-                synchronized (e) {
-                    toClose = e.session;
-                    optsToClose = e.options;
-                    e.session = null;
-                    e.options = null;
-                }
             }
+        }
+        if (last && !e.gate.close(() -> closeSession(e))) {
+            LOG.info("Session for {} released with {} run(s) in progress: it closes when they end", e.key.model(),
+                    e.gate.runsInProgress());
+        }
+    }
+
+    private static void closeSession(Entry e) {
+        OrtSession toClose;
+        OrtSession.SessionOptions optsToClose;
+        synchronized (e) {
+            toClose = e.session;
+            optsToClose = e.options;
+            e.session = null;
+            e.options = null;
         }
         if (toClose != null) {
             try {
@@ -151,6 +167,25 @@ public final class OrtSessions {
         }
         if (optsToClose != null) {
             optsToClose.close();
+        }
+    }
+
+    /**
+     * Runs the entry's session under the thread's current {@link ModelCall}, counted as in progress so that the
+     * session is not closed under it.
+     */
+    static OrtSession.Result run(Entry e, Map<String, ? extends OnnxTensorLike> inputs) throws OrtException {
+        if (!e.gate.enter()) {
+            throw new IllegalStateException("the session for " + e.key.model() + " is closed");
+        }
+        try {
+            OrtSession s = e.session;
+            if (s == null) {
+                throw new IllegalStateException("the session for " + e.key.model() + " is closed");
+            }
+            return ModelCall.run(s, inputs);
+        } finally {
+            e.gate.exit();
         }
     }
 

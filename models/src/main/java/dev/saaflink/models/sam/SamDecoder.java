@@ -308,7 +308,7 @@ public final class SamDecoder implements AutoCloseable {
             in.put("has_mask_input", OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[] {0f}), new long[] {1}));
             in.put("orig_im_size", OnnxTensor.createTensor(env,
                     FloatBuffer.wrap(new float[] {emb.imageHeight, emb.imageWidth}), new long[] {2}));
-            try (OrtSession.Result res = shared.session().run(in)) {
+            try (OrtSession.Result res = shared.run(in)) {
                 OnnxTensor masks = output(res, "masks");
                 long[] ms = masks.getInfo().getShape();
                 if (ms.length != 4 || ms[0] != 1 || ms[2] != emb.imageHeight || ms[3] != emb.imageWidth) {

@@ -130,10 +130,9 @@ public final class SamEncoder implements AutoCloseable {
                 System.arraycopy(frames.get(i).input().chw(), 0, stacked, i * per, per);
             }
         }
-        OrtSession session = shared.session();
         try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(stacked),
                 new long[] {b, 3, s, s});
-             OrtSession.Result r = session.run(Map.of(inputName, t))) {
+             OrtSession.Result r = shared.run(Map.of(inputName, t))) {
             Optional<OnnxValue> ov = r.get(outputName);
             if (ov.isEmpty()) {
                 throw new IllegalStateException("encoder produced no output '" + outputName + "'");

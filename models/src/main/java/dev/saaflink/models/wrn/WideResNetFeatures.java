@@ -169,7 +169,7 @@ public final class WideResNetFeatures implements AutoCloseable {
     private Layer[] layers(float[] chw, int side) throws OrtException {
         try (OnnxTensor x = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(chw),
                 new long[] {1, 3, side, side});
-             OrtSession.Result r = session.session().run(Map.of(input, x))) {
+             OrtSession.Result r = session.run(Map.of(input, x))) {
             Layer[] layers = new Layer[3];
             for (int i = 0; i < 3; i++) {
                 String name = outputs.get(i);

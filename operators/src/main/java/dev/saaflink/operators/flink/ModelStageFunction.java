@@ -1,5 +1,6 @@
 package dev.saaflink.operators.flink;
 
+import dev.saaflink.models.runtime.ModelCall;
 import dev.saaflink.operators.decode.RejectReason;
 import dev.saaflink.operators.metrics.ModelStageMetrics;
 import dev.saaflink.operators.metrics.StageMetrics;
@@ -13,13 +14,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,6 +31,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the task thread; a failing call is retried, and a frame that still fails (or times out) leaves with a
  * {@link StageFailure} instead of failing the job, so one bad frame can't put the job into a restart loop.
  * Frames that failed earlier pass straight through.
+ *
+ * <p>Timeouts cancel: each frame's work runs under its own {@link ModelCall}, and when Flink times the frame out,
+ * {@link #timeout} answers it with a {@code TIMEOUT} failure and cancels the call. Work not yet started is taken out of
+ * the worker queue (its copy of the frame, pixels and embedding, can be collected), a session run in progress is
+ * terminated through ONNX Runtime's {@code RunOptions} (an interrupt would not reach native code), and the retry loop
+ * stops; the late outcome is dropped, so each frame is answered exactly once. Without this, one stalled call held a
+ * worker while later frames queued behind it and timed out too. The worker queue holds at most the async capacity
+ * (Flink admits no more, and answered frames leave it at once); a frame that still finds it full, or the stage
+ * closed, leaves as {@code MODEL_FAILED} rather than being queued without bound.
+ * Errors that mean the JVM is broken ({@link VirtualMachineError}, e.g. {@link OutOfMemoryError}) are not a frame's
+ * failure: they fail the request, and so the job.
  *
  * <p>Metrics ({@link ModelStageMetrics}): under {@code saa -> stage=<stage>} the {@code inFlight} gauge and the
  * {@code timeouts}, {@code retries}, {@code failures} counters; under {@code saa -> model=<model>} an
@@ -38,8 +53,10 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
 
     protected final PipelineSettings settings;
     private final String stage;
-    private transient ExecutorService workers;
+    private transient ThreadPoolExecutor workers;
     private transient ModelStageMetrics metrics;
+    /** The frames in flight, by the future that answers them; identity keys (Flink's handles don't define equals). */
+    private transient Map<ResultFuture<FrameInProgress>, Request> pending;
 
     protected ModelStageFunction(String stage, PipelineSettings settings) {
         this.stage = stage;
@@ -67,11 +84,14 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
         int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         AtomicInteger n = new AtomicInteger();
         int threads = workerThreads();
-        workers = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, stage + "-" + subtask + "-worker-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        // Bounded queue: Flink admits at most asyncCapacity frames, and timed-out ones leave the queue at once.
+        workers = new ThreadPoolExecutor(threads, threads, 0L, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(Math.max(1, settings.asyncCapacity)), r -> {
+                    Thread t = new Thread(r, stage + "-" + subtask + "-worker-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        pending = Collections.synchronizedMap(new IdentityHashMap<>());
         metrics = new ModelStageMetrics(getRuntimeContext().getMetricGroup(), stage, models());
         openModels();
         LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={}", stage, subtask,
@@ -94,35 +114,114 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
             result.complete(List.of(frame));
             return;
         }
-        FrameInProgress work = frame.copy();
+        Request request = new Request(frame.copy(), result);
         metrics.inFlight().start(result);
+        pending.put(result, request);
         try {
-            workers.execute(() -> complete(result, runWithRetries(work)));
+            workers.execute(request);
         } catch (RejectedExecutionException e) {
-            work.failure = new StageFailure(stage, RejectReason.MODEL_FAILED, e);
-            complete(result, work);
+            FrameInProgress work = request.work;
+            if (request.claim()) {
+                work.failure = new StageFailure(stage, RejectReason.MODEL_FAILED, new RejectedExecutionException(
+                        stage + " worker queue is full (" + workers.getQueue().size() + " frames wait for "
+                                + workers.getMaximumPoolSize() + " busy workers) or the stage is closed", e));
+                result.complete(List.of(work));
+            }
         }
     }
 
-    /** Answers a request, which then no longer counts as in flight (counted once, also when a timeout came first). */
-    private void complete(ResultFuture<FrameInProgress> result, FrameInProgress frame) {
-        metrics.inFlight().finish(result);
-        result.complete(List.of(frame));
+    /** Number of frames waiting in this subtask's worker queue (not counting those being worked on). */
+    final int queuedFrames() {
+        return workers.getQueue().size();
     }
 
-    private FrameInProgress runWithRetries(FrameInProgress frame) {
+    /**
+     * One frame's work: its own copy of the frame, the call that cancels it, and the answer given at most once
+     * (by the worker, or by {@link #timeout} first).
+     */
+    private final class Request implements Runnable {
+        final ResultFuture<FrameInProgress> result;
+        final ModelCall call;
+        final AtomicBoolean answered = new AtomicBoolean();
+        /** The frame copy; dropped when the request is answered by a timeout, so that a late worker skips it. */
+        volatile FrameInProgress work;
+
+        Request(FrameInProgress work, ResultFuture<FrameInProgress> result) {
+            this.work = work;
+            this.result = result;
+            this.call = new ModelCall(stage + " frame " + work.frame.frameId);
+        }
+
+        /** True for the one caller that gets to answer; the request then no longer counts as in flight. */
+        boolean claim() {
+            if (!answered.compareAndSet(false, true)) {
+                return false;
+            }
+            pending.remove(result);
+            metrics.inFlight().finish(result);
+            return true;
+        }
+
+        @Override
+        public void run() {
+            FrameInProgress frame = work;
+            if (frame == null || call.isCancelled()) {
+                LOG.debug("{}: skipping frame already answered by a timeout", stage);
+                return;
+            }
+            FrameInProgress done;
+            try (ModelCall.Scope scope = call.enter()) {
+                done = runWithRetries(frame, call);
+            } catch (VirtualMachineError e) {
+                // Not the frame's fault and not recoverable here: fail the request, which fails the job.
+                if (claim()) {
+                    result.completeExceptionally(e);
+                }
+                throw e;
+            }
+            if (done != null && claim()) {
+                work = null;
+                result.complete(List.of(done));
+            }
+        }
+
+        /** Answers with a timeout failure (unless answered already) and cancels the work. */
+        void timeOut(FrameInProgress input) {
+            if (!claim()) {
+                return;
+            }
+            call.cancel();
+            workers.remove(this);
+            work = null;
+            result.complete(List.of(timedOut(input)));
+        }
+    }
+
+    /** The frame after its attempts: done or failed; null when the call was cancelled (nobody waits for it). */
+    private FrameInProgress runWithRetries(FrameInProgress frame, ModelCall call) {
         Throwable last = null;
         Map<String, Double> before = new HashMap<>(frame.stageMs);
         for (int attempt = 0; attempt <= settings.modelRetries; attempt++) {
             if (attempt > 0) {
                 metrics.retries().inc();
-                sleepQuietly(100L * attempt);
+                if (backOffCancelled(call, 100L * attempt)) {
+                    return null;
+                }
+            }
+            if (call.isCancelled()) {
+                return null;
             }
             try {
                 process(frame);
                 metrics.recordInference(before, frame.stageMs);
                 return frame;
-            } catch (Throwable e) { // any Error of a model call too: the frame fails, the worker and the job live on
+            } catch (VirtualMachineError e) {
+                throw e;
+            } catch (Throwable e) { // any other Error of a model call too: the frame fails, the worker and job live on
+                if (call.isCancelled()) { // e.g. the ModelCallCancelledException of a terminated run
+                    LOG.debug("{} on frame {} stopped: {}", stage, frame.frame.frameId, e.toString());
+                    return null;
+                }
                 last = e;
                 LOG.warn("{} failed on frame {} (attempt {} of {}): {}", stage, frame.frame.frameId, attempt + 1,
                         settings.modelRetries + 1, e.toString());
@@ -134,22 +233,41 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
     }
 
     /**
-     * The worker may still be busy with its own copy of the frame; its late result is ignored by Flink, and it no
-     * longer counts as in flight (the request was answered here).
+     * Answers the frame with a {@code TIMEOUT} failure and cancels its work: skipped if still queued, terminated if
+     * inside a session run, and its late outcome dropped (Flink would ignore it anyway).
      */
     @Override
     public void timeout(FrameInProgress frame, ResultFuture<FrameInProgress> result) {
         metrics.timeouts().inc();
-        metrics.inFlight().finish(result);
+        Request request = pending.get(result);
+        if (request != null) {
+            request.timeOut(frame);
+        } else {
+            // Not in flight here: answered a moment ago (Flink ignores a second answer) or never seen by this subtask.
+            metrics.inFlight().finish(result);
+            result.complete(List.of(timedOut(frame)));
+        }
+        LOG.warn("{} timed out on frame {}", stage, frame.frame.frameId);
+    }
+
+    private FrameInProgress timedOut(FrameInProgress frame) {
         FrameInProgress copy = frame.copy();
         copy.failure = new StageFailure(stage, RejectReason.TIMEOUT, "java.util.concurrent.TimeoutException",
                 stage + " did not finish within " + settings.modelTimeoutMillis + " ms");
-        LOG.warn("{} timed out on frame {}", stage, frame.frame.frameId);
-        result.complete(List.of(copy));
+        return copy;
     }
 
     @Override
     public void close() throws Exception {
+        if (pending != null) {
+            List<Request> left;
+            synchronized (pending) {
+                left = List.copyOf(pending.values());
+            }
+            for (Request r : left) {
+                r.call.cancel();
+            }
+        }
         if (workers != null) {
             workers.shutdownNow();
             workers.awaitTermination(10, TimeUnit.SECONDS);
@@ -157,11 +275,13 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
         closeModels();
     }
 
-    private static void sleepQuietly(long millis) {
+    /** Sleeps the back-off; true when the call was cancelled meanwhile (or the worker interrupted). */
+    private static boolean backOffCancelled(ModelCall call, long millis) {
         try {
-            Thread.sleep(millis);
+            return call.awaitCancelled(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }

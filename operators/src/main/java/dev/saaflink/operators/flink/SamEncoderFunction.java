@@ -111,7 +111,11 @@ public final class SamEncoderFunction extends ModelStageFunction {
         frame.recordStage("samEncoder", t0);
     }
 
-    /** Submits one prepared frame and waits for its embedding; the batch's failure is rethrown as is. */
+    /**
+     * Submits one prepared frame and waits for its embedding; the batch's failure is rethrown as is. When the
+     * thread's {@link dev.saaflink.models.runtime.ModelCall} is cancelled (the frame timed out) the wait ends at once
+     * with a {@link dev.saaflink.models.runtime.ModelCallCancelledException}; the batch goes on for its other frames.
+     */
     public static SamEmbedding await(MicroBatcher<SamEncoder.Prepared, SamEmbedding> batcher, SamEncoder.Prepared p,
                                      BatchObserver observer) throws Exception {
         try {

@@ -216,8 +216,9 @@ class ModelStageMetricsTest {
             } finally {
                 stage.gate.countDown();
             }
-            assertThat(result.answeredTwice.await(10, TimeUnit.SECONDS)).isTrue(); // the late completion
-            assertThat(result.completions).hasValue(2);
+            // The late outcome is dropped (issue 13): the request was answered once, by the timeout.
+            assertThat(result.answeredTwice.await(1, TimeUnit.SECONDS)).isFalse();
+            assertThat(result.completions).hasValue(1);
             assertThat(m.inFlight().count()).isZero();
             assertThat(m.timeouts().getCount()).isEqualTo(1);
         }
@@ -249,7 +250,10 @@ class ModelStageMetricsTest {
 
     @Test
     void manyRequestsRacingTheirTimeoutsNeverLeakOrGoNegative() throws Exception {
-        FakeSegmentation stage = new FakeSegmentation(settings(0, 4));
+        int n = 400;
+        PipelineSettings settings = settings(0, 4);
+        settings.asyncCapacity = n; // this test hands all n requests over at once, as Flink would with that capacity
+        FakeSegmentation stage = new FakeSegmentation(settings);
         stage.randomDelays = true;
         try (OneInputStreamOperatorTestHarness<FrameInProgress, FrameInProgress> h = harness(stage)) {
             ModelStageMetrics m = stage.metrics();
@@ -261,7 +265,6 @@ class ModelStageMetricsTest {
                 }
             });
             watcher.start();
-            int n = 400;
             List<CountingResult> results = new ArrayList<>();
             List<Thread> timers = new ArrayList<>();
             try {
@@ -282,7 +285,8 @@ class ModelStageMetricsTest {
                 for (CountingResult r : results) {
                     assertThat(r.answered.await(10, TimeUnit.SECONDS)).isTrue();
                 }
-                awaitCount(() -> m.inferenceHistogram("saliency").getCount(), n);
+                // Requests answered by their timeout before a worker took them are skipped, not run (issue 13).
+                assertThat(m.inferenceHistogram("saliency").getCount()).isBetween((long) n / 2, (long) n);
             } finally {
                 done.set(true);
                 watcher.join();
