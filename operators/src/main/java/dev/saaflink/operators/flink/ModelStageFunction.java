@@ -40,7 +40,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * worker while later frames queued behind it and timed out too. The worker queue holds at most the async capacity
  * (Flink admits no more, and answered frames leave it at once); a frame that still finds it full, or the stage
  * closed, leaves as {@code MODEL_FAILED} rather than being queued without bound.
- * Errors that mean the JVM is broken ({@link VirtualMachineError}, e.g. {@link OutOfMemoryError}) are not a frame's
+ * Errors that mean the JVM is broken ({@link FatalErrors}: out of memory, a broken classpath) are not a frame's
  * failure: they fail the request, and so the job.
  *
  * <p>Metrics ({@link ModelStageMetrics}): under {@code saa -> stage=<stage>} the {@code inFlight} gauge and the
@@ -172,8 +172,9 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
             FrameInProgress done;
             try (ModelCall.Scope scope = call.enter()) {
                 done = runWithRetries(frame, call);
-            } catch (VirtualMachineError e) {
-                // Not the frame's fault and not recoverable here: fail the request, which fails the job.
+            } catch (Error e) {
+                // Only FatalErrors leave runWithRetries. Not the frame's fault and not recoverable here: fail the
+                // request, which fails the job.
                 if (claim()) {
                     result.completeExceptionally(e);
                 }
@@ -215,9 +216,8 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
                 process(frame);
                 metrics.recordInference(before, frame.stageMs);
                 return frame;
-            } catch (VirtualMachineError e) {
-                throw e;
-            } catch (Throwable e) { // any other Error of a model call too: the frame fails, the worker and job live on
+            } catch (Throwable e) { // any non-fatal Error of a model call too: the frame fails, the worker and job live on
+                FatalErrors.rethrowIfFatal(e);
                 if (call.isCancelled()) { // e.g. the ModelCallCancelledException of a terminated run
                     LOG.debug("{} on frame {} stopped: {}", stage, frame.frame.frameId, e.toString());
                     return null;
