@@ -39,6 +39,13 @@ class StartupValidationTest {
             "--group-id|' '|--group-id must not be empty",
             "--transactional-id-prefix|' '|--transactional-id-prefix must not be empty",
             "--checkpoint-dir|' '|--checkpoint-dir must not be empty",
+            "--job-name|' '|--job-name must not be empty",
+            "--resume|' '|--resume must not be empty",
+            "--transaction-timeout-ms|0|--transaction-timeout-ms must be 1 or more, got 0",
+            "--transaction-timeout-ms|10000|the sinks' transaction timeout of 10000 ms must be more than twice the "
+                    + "checkpoint interval (5000 ms)",
+            "--kafka-property|transaction.timeout.ms=ten|Kafka client setting transaction.timeout.ms must be a "
+                    + "positive number of milliseconds, got 'ten'",
     })
     void inspectRefusesAnOutOfRangeValueNamingTheOption(String option, String value, String message) {
         List<String> args = new ArrayList<>(List.of("inspect", "--bootstrap-servers", "localhost:1",
@@ -61,6 +68,15 @@ class StartupValidationTest {
     void evalChecksThePipelineOptionsToo(String option, String value, String message) {
         assertThat(run("eval", "--dataset", ".", "--out", "x", option, value)).as(err.toString()).isEqualTo(2);
         assertThat(err.toString()).contains("saa eval: " + message);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theJobOnAClusterRefusesResume() {
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> dev.saaflink.jobs.InspectionJobMain.main(
+                new String[] {"--bootstrap-servers", "localhost:1", "--frames-topic", "f", "--events-topic", "e",
+                        "--dead-letter-topic", "d", "--resume", "latest"})))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--resume is for saa inspect");
     }
 
     @org.junit.jupiter.api.Test
