@@ -56,6 +56,8 @@ class JobIsolationITCase {
             }
             ExecutorService threads = Executors.newFixedThreadPool(2);
             List<StringWriter> errs = List.of(new StringWriter(), new StringWriter());
+            KafkaSecurityITCase.Capture logs = new KafkaSecurityITCase.Capture();
+            KafkaSecurityITCase.Restore restoreLogging = logs.attach();
             try {
                 // job a also overrides the transaction timeout; b keeps the default
                 Future<Integer> a = threads.submit(() -> cli(errs.get(0), "inspect", "--bootstrap-servers", bootstrap,
@@ -70,7 +72,11 @@ class JobIsolationITCase {
                 assertThat(b.get(4, TimeUnit.MINUTES)).as(errs.get(1).toString()).isZero();
             } finally {
                 threads.shutdownNow();
+                restoreLogging.run();
             }
+            // neither job's producers were fenced, neither job failed over (it would still end with all events)
+            assertThat(logs.text()).as("job logs").contains("switched from state RUNNING to FINISHED")
+                    .doesNotContain("ProducerFenced").doesNotContain("RESTARTING");
 
             for (String job : List.of("a", "b")) {
                 assertThat(frameIds(bootstrap, job + "-events")).as("events of job " + job)
