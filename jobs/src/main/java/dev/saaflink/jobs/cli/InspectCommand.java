@@ -152,18 +152,28 @@ public final class InspectCommand implements Callable<Integer> {
         }
         require(transactionTimeoutMillis == null || transactionTimeoutMillis > 0,
                 "--transaction-timeout-ms must be 1 or more, got " + transactionTimeoutMillis);
-        String tooShort = TransactionTimeout.checkAgainstCheckpointInterval(transactionTimeout(),
-                checkpointIntervalMillis);
-        require(tooShort == null, tooShort);
+        if (transactionTimeoutMillis != null) {
+            String tooShort = TransactionTimeout.checkAgainstCheckpointInterval(transactionTimeoutMillis,
+                    checkpointIntervalMillis);
+            require(tooShort == null, tooShort);
+        }
     }
 
-    /** The transaction timeout that applies (option, else client setting, else the default); a usage error if bad. */
+    /**
+     * The transaction timeout that applies (option, else client setting, else the default); a usage error if it is
+     * bad. Not part of {@link #validate}: {@code saa submit} validates on a machine that may lack the JobManager's
+     * --kafka-config file and environment.
+     */
     long transactionTimeout() {
+        long timeout;
         try {
-            return TransactionTimeout.resolve(transactionTimeoutMillis, kafka.clientProperties());
+            timeout = TransactionTimeout.resolve(transactionTimeoutMillis, kafka.clientProperties());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        String tooShort = TransactionTimeout.checkAgainstCheckpointInterval(timeout, checkpointIntervalMillis);
+        require(tooShort == null, tooShort);
+        return timeout;
     }
 
     /** The default of --group-id, --transactional-id-prefix and the local checkpoint folder. */
@@ -189,6 +199,8 @@ public final class InspectCommand implements Callable<Integer> {
         String group = groupId != null ? groupId : identity;
         String prefix = transactionalIdPrefix != null ? transactionalIdPrefix : identity;
         long transactionTimeout = transactionTimeout();
+        Path localCheckpoints = onCluster ? null : localCheckpointDir(identity);
+        Path restoreFrom = onCluster ? null : restorePoint(localCheckpoints);
         PipelineSettings settings = pipeline.settings();
         Map<String, String> clientProperties = kafka.clientProperties();
         checkBrokerTransactionCeiling(clientProperties, transactionTimeout);
@@ -207,7 +219,8 @@ public final class InspectCommand implements Callable<Integer> {
         }
         StreamExecutionEnvironment env = onCluster
                 ? LocalFlink.clusterEnvironment(pipeline.parallelism(), checkpointIntervalMillis, checkpointDir)
-                : localEnvironment(identity);
+                : LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis, localCheckpoints,
+                        restoreFrom);
         job.build(env);
         System.err.printf("inspect: %s -> %s (+ dead letters to %s)%s, parallelism %d%s%n", framesTopic, eventsTopic,
                 deadLetterTopic, liveConfig == null ? "" : ", live configs from " + liveConfig.topic
@@ -223,31 +236,43 @@ public final class InspectCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * The local MiniCluster, checkpointing to a folder that outlives the process; with --resume, restored from a
-     * retained checkpoint. Without --resume, a retained checkpoint is reported, not used: resuming is a decision
-     * (the state may belong to a different config or job version).
-     */
-    private StreamExecutionEnvironment localEnvironment(String identity) throws IOException {
+    /** The local MiniCluster's checkpoint folder, which outlives the process; created when missing. */
+    private Path localCheckpointDir(String identity) throws IOException {
         Path dir = checkpointDir != null ? Path.of(checkpointDir)
                 : LocalCheckpoints.defaultDirectory(identity, System.getenv());
         Files.createDirectories(dir);
-        Path restoreFrom = null;
-        if (resume != null) {
-            try {
-                restoreFrom = LocalCheckpoints.resolve(resume, dir).orElse(null);
-            } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), e.getMessage());
-            }
-            System.err.println(restoreFrom != null ? "inspect: resuming from " + restoreFrom
-                    : "inspect: no retained checkpoint in " + dir + "; starting fresh");
-        } else {
+        System.err.println("inspect: checkpoints in " + dir);
+        return dir;
+    }
+
+    /**
+     * The checkpoint --resume names, or null for a fresh start. Without --resume a retained checkpoint is reported,
+     * not used: resuming is a decision (the state may belong to a different config or job version).
+     */
+    private Path restorePoint(Path dir) {
+        if (resume == null) {
             LocalCheckpoints.latest(dir).ifPresent(retained -> System.err.println("inspect: warning: a retained "
                     + "checkpoint of an earlier run exists (" + retained + "); starting fresh from the group's "
                     + "committed offsets with an empty stream memory. Add --resume latest to continue from it."));
+            return null;
         }
-        System.err.println("inspect: checkpoints in " + dir);
-        return LocalFlink.localEnvironment(pipeline.parallelism(), checkpointIntervalMillis, dir, restoreFrom);
+        Path restoreFrom;
+        try {
+            restoreFrom = LocalCheckpoints.resolve(resume, dir).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (restoreFrom == null) {
+            System.err.println("inspect: no retained checkpoint in " + dir + "; starting fresh");
+            return null;
+        }
+        // FLINK-31006 (Kafka connector 5.0): a bounded KafkaSource restored from state reads up to its stopping
+        // offsets and then waits forever for a "no more splits" signal that its restored enumerator never sends.
+        require(!bounded, "--bounded cannot resume from a checkpoint (" + restoreFrom + "): a bounded Kafka source "
+                + "restored from state never ends (FLINK-31006). Resume without --bounded and stop the job "
+                + "once it has caught up.");
+        System.err.println("inspect: resuming from " + restoreFrom);
+        return restoreFrom;
     }
 
     /**

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code saa inspect} survives its own death: the process (a separate JVM, started as {@code ./saa} starts it) is
  * killed with SIGKILL in the middle of a stream, after at least one checkpoint completed, and started again with
- * {@code --resume latest}. A read_committed reader then sees exactly one event per frame, and the camera's stream
+ * {@code --resume latest}; it is stopped once it has caught up. A read_committed reader then sees exactly one event per frame, and the camera's stream
  * memory came back with the checkpoint: every frame, those after the resume included, scores as in a run of the same
  * frames without a crash. (Before: every start checkpointed into a new temporary folder, so a restart began from the
  * group's offsets with an empty memory, and the frames after it scored against a memory that had forgotten the ones
@@ -42,6 +42,8 @@ class InspectResumeITCase {
     private static final int EVENTS_BEFORE_KILL = 2;
     /** Scores of the same frames in two JVMs: the same models and memory, float rounding aside. */
     private static final double SCORE_TOLERANCE = 1e-4;
+
+    private static final long CHECKPOINT_INTERVAL_MS = 1000;
 
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
 
@@ -63,7 +65,7 @@ class InspectResumeITCase {
 
             // the reference: the same frames, no crash (in this JVM)
             StringWriter err = new StringWriter();
-            assertThat(cli(err, inspect(bootstrap, "ref", tmp.resolve("ref-checkpoints"))))
+            assertThat(cli(err, concat(inspect(bootstrap, "ref", tmp.resolve("ref-checkpoints")), "--bounded")))
                     .as(err.toString()).isZero();
             Map<String, Double> reference = scores(bootstrap, "ref-events");
             assertThat(reference).hasSize(FRAMES);
@@ -72,30 +74,34 @@ class InspectResumeITCase {
             Path checkpoints = tmp.resolve("crash-checkpoints");
             Process first = saaInspect(tmp.resolve("first.log"), inspect(bootstrap, "crash", checkpoints));
             int seen;
-            try (TopicTail tail = new TopicTail(bootstrap, Map.of(), "crash-events")) {
-                long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                while (tail.records().size() < EVENTS_BEFORE_KILL && first.isAlive() && System.nanoTime() < deadline) {
-                    tail.poll(Duration.ofMillis(200));
-                }
-                seen = tail.records().size();
+            try {
+                seen = awaitEvents(bootstrap, first, EVENTS_BEFORE_KILL);
             } finally {
                 first.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no cancellation, no final commit
                 first.waitFor(30, TimeUnit.SECONDS);
             }
             assertThat(seen).as(log(tmp.resolve("first.log"))).isGreaterThanOrEqualTo(EVENTS_BEFORE_KILL);
             assertThat(seen).as("killed before the end of the stream").isLessThan(FRAMES);
-            assertThat(LocalCheckpoints.latest(checkpoints)).as("a retained checkpoint").isPresent();
+            Path retained = LocalCheckpoints.latest(checkpoints).orElse(null);
+            assertThat(retained).as("a retained checkpoint").isNotNull();
 
+            // Not --bounded: a bounded Kafka source restored from state never ends (FLINK-31006), which the command
+            // refuses; this run is stopped once every frame's event is visible and a few checkpoints went by.
             Process second = saaInspect(tmp.resolve("second.log"),
                     concat(inspect(bootstrap, "crash", checkpoints), "--resume", "latest"));
-            boolean ended = second.waitFor(4, TimeUnit.MINUTES);
-            if (!ended) {
-                second.destroyForcibly();
+            try {
+                awaitEvents(bootstrap, second, FRAMES);
+                Thread.sleep(3 * CHECKPOINT_INTERVAL_MS); // room for a duplicate to show up, were there one
+                assertThat(second.isAlive()).as(log(tmp.resolve("second.log"))).isTrue();
+            } finally {
+                second.destroy();
+                if (!second.waitFor(30, TimeUnit.SECONDS)) {
+                    second.destroyForcibly();
+                }
             }
-            String secondLog = log(tmp.resolve("second.log"));
-            assertThat(ended).as(secondLog).isTrue();
-            assertThat(second.exitValue()).as(secondLog).isZero();
-            assertThat(secondLog).contains("inspect: resuming from " + checkpoints);
+            assertThat(log(tmp.resolve("second.log"))).contains("inspect: resuming from " + retained);
+            // the resumed run claimed the crashed run's checkpoint and deleted it once it had a newer one
+            assertThat(retained.resolve("_metadata")).doesNotExist();
 
             List<String> ids = new ArrayList<>();
             for (byte[] value : TopicTail.readAll(bootstrap, Map.of(), "crash-events")) {
@@ -104,6 +110,8 @@ class InspectResumeITCase {
             ids.sort(null);
             assertThat(ids).as("exactly one event per frame").containsExactlyElementsOf(reference.keySet());
             Map<String, Double> resumed = scores(bootstrap, "crash-events");
+            System.out.printf("InspectResumeITCase: killed after %d of %d events, resumed from %s; scores without "
+                    + "crash %s, with crash and resume %s%n", seen, FRAMES, retained, reference, resumed);
             for (Map.Entry<String, Double> e : reference.entrySet()) {
                 assertThat(resumed.get(e.getKey())).as("score of %s (reference %s, after the crash %s)", e.getKey(),
                         reference, resumed).isCloseTo(e.getValue(), within(SCORE_TOLERANCE));
@@ -117,9 +125,20 @@ class InspectResumeITCase {
      */
     private static String[] inspect(String bootstrap, String run, Path checkpoints) {
         return new String[] {"inspect", "--bootstrap-servers", bootstrap, "--frames-topic", run + "-frames",
-                "--events-topic", run + "-events", "--dead-letter-topic", run + "-dead-letters", "--bounded",
-                "--async-capacity", "1", "--checkpoint-interval-ms", "1000", "--checkpoint-dir",
-                checkpoints.toString()};
+                "--events-topic", run + "-events", "--dead-letter-topic", run + "-dead-letters",
+                "--async-capacity", "1", "--checkpoint-interval-ms", String.valueOf(CHECKPOINT_INTERVAL_MS),
+                "--checkpoint-dir", checkpoints.toString()};
+    }
+
+    /** Waits (at most 4 minutes) until {@code count} events are visible to read_committed or the process ended. */
+    private static int awaitEvents(String bootstrap, Process process, int count) {
+        try (TopicTail tail = new TopicTail(bootstrap, Map.of(), "crash-events")) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+            while (tail.records().size() < count && process.isAlive() && System.nanoTime() < deadline) {
+                tail.poll(Duration.ofMillis(200));
+            }
+            return tail.records().size();
+        }
     }
 
     /** {@code ./saa inspect ...} in its own JVM, with the build that is there. */

@@ -71,6 +71,18 @@ class StartupValidationTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aBoundedRunCannotResumeFromACheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path chk = java.nio.file.Files.createDirectories(dir.resolve("job/chk-7"));
+        java.nio.file.Files.writeString(chk.resolve("_metadata"), "x");
+        assertThat(run("inspect", "--bootstrap-servers", "localhost:1", "--frames-topic", "f", "--events-topic", "e",
+                "--dead-letter-topic", "d", "--checkpoint-dir", dir.toString(), "--bounded", "--resume", "latest"))
+                .as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains("--bounded cannot resume from a checkpoint (" + chk + ")")
+                .contains("FLINK-31006");
+    }
+
+    @org.junit.jupiter.api.Test
     void theJobOnAClusterRefusesResume() {
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> dev.saaflink.jobs.InspectionJobMain.main(
                 new String[] {"--bootstrap-servers", "localhost:1", "--frames-topic", "f", "--events-topic", "e",
