@@ -29,11 +29,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * {@code saa inspect} survives its own death: the process (a separate JVM, started as {@code ./saa} starts it) is
  * killed with SIGKILL in the middle of a stream, after at least one checkpoint completed, and started again with
- * {@code --resume latest}; it is stopped once it has caught up. A read_committed reader then sees exactly one event per frame, and the camera's stream
- * memory came back with the checkpoint: every frame, those after the resume included, scores as in a run of the same
- * frames without a crash. (Before: every start checkpointed into a new temporary folder, so a restart began from the
- * group's offsets with an empty memory, and the frames after it scored against a memory that had forgotten the ones
- * before.)
+ * {@code --resume latest}; it is stopped once it has caught up. A read_committed reader then sees exactly one event
+ * per frame, and the camera's stream memory came back with the checkpoint: every frame, those after the resume
+ * included, scores as in a run of the same frames without a crash, while the same frames scored with an empty
+ * memory do not. (Before, every start checkpointed into a new temporary folder, so a restart began from the group's
+ * committed offsets: in this test that meant the frames before the kill came out twice.)
  */
 class InspectResumeITCase {
 
@@ -73,15 +73,15 @@ class InspectResumeITCase {
             // killed mid-stream once some events are committed (so a checkpoint completed), then resumed
             Path checkpoints = tmp.resolve("crash-checkpoints");
             Process first = saaInspect(tmp.resolve("first.log"), inspect(bootstrap, "crash", checkpoints));
-            int seen;
+            List<String> seen;
             try {
                 seen = awaitEvents(bootstrap, first, EVENTS_BEFORE_KILL);
             } finally {
                 first.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no cancellation, no final commit
                 first.waitFor(30, TimeUnit.SECONDS);
             }
-            assertThat(seen).as(log(tmp.resolve("first.log"))).isGreaterThanOrEqualTo(EVENTS_BEFORE_KILL);
-            assertThat(seen).as("killed before the end of the stream").isLessThan(FRAMES);
+            assertThat(seen).as(log(tmp.resolve("first.log"))).hasSizeGreaterThanOrEqualTo(EVENTS_BEFORE_KILL);
+            assertThat(seen).as("killed before the end of the stream").hasSizeLessThan(FRAMES);
             Path retained = LocalCheckpoints.latest(checkpoints).orElse(null);
             assertThat(retained).as("a retained checkpoint").isNotNull();
 
@@ -110,8 +110,25 @@ class InspectResumeITCase {
             ids.sort(null);
             assertThat(ids).as("exactly one event per frame").containsExactlyElementsOf(reference.keySet());
             Map<String, Double> resumed = scores(bootstrap, "crash-events");
+
+            // The check is sharp: the first two frames the resumed job had to score, scored by a job with an empty
+            // memory (what a restart without the checkpoint did), differ from the reference.
+            List<Frame> afterKill = frames.stream().filter(f -> !seen.contains(f.getFrameId().toString()))
+                    .limit(2).toList();
+            kafka.createTopic("cold-frames", 1);
+            kafka.createTopic("cold-events", 1);
+            kafka.createTopic("cold-dead-letters", 1);
+            SampleFrames.publish(bootstrap, Map.of(), "cold-frames", afterKill);
+            assertThat(cli(err, concat(inspect(bootstrap, "cold", tmp.resolve("cold-checkpoints")), "--bounded")))
+                    .as(err.toString()).isZero();
+            Map<String, Double> cold = scores(bootstrap, "cold-events");
+            assertThat(cold).hasSize(afterKill.size());
+            assertThat(cold.entrySet()).as("with an empty memory, frames score differently: %s vs %s", cold, reference)
+                    .anySatisfy(e -> assertThat(Math.abs(e.getValue() - reference.get(e.getKey())))
+                            .isGreaterThan(10 * SCORE_TOLERANCE));
             System.out.printf("InspectResumeITCase: killed after %d of %d events, resumed from %s; scores without "
-                    + "crash %s, with crash and resume %s%n", seen, FRAMES, retained, reference, resumed);
+                    + "crash %s, with crash and resume %s, with an empty memory %s%n", seen.size(), FRAMES, retained,
+                    reference, resumed, cold);
             for (Map.Entry<String, Double> e : reference.entrySet()) {
                 assertThat(resumed.get(e.getKey())).as("score of %s (reference %s, after the crash %s)", e.getKey(),
                         reference, resumed).isCloseTo(e.getValue(), within(SCORE_TOLERANCE));
@@ -131,13 +148,17 @@ class InspectResumeITCase {
     }
 
     /** Waits (at most 4 minutes) until {@code count} events are visible to read_committed or the process ended. */
-    private static int awaitEvents(String bootstrap, Process process, int count) {
+    private static List<String> awaitEvents(String bootstrap, Process process, int count) throws IOException {
         try (TopicTail tail = new TopicTail(bootstrap, Map.of(), "crash-events")) {
             long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
             while (tail.records().size() < count && process.isAlive() && System.nanoTime() < deadline) {
                 tail.poll(Duration.ofMillis(200));
             }
-            return tail.records().size();
+            List<String> ids = new ArrayList<>();
+            for (byte[] value : tail.values("crash-events")) {
+                ids.add(AnomalyEvent.getDecoder().decode(ByteBuffer.wrap(value)).getFrameId());
+            }
+            return ids;
         }
     }
 
