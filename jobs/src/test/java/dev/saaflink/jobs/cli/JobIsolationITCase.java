@@ -82,6 +82,8 @@ class JobIsolationITCase {
                 assertThat(frameIds(bootstrap, job + "-events")).as("events of job " + job)
                         .containsExactly(job + "-000", job + "-001", job + "-002");
                 assertThat(TopicTail.readAll(bootstrap, Map.of(), job + "-dead-letters")).isEmpty();
+                assertThat(LocalCheckpoints.latest(tmp.resolve(job))).as("a job that finished keeps no checkpoint")
+                        .isEmpty();
             }
 
             // each job's transactions carry its own derived prefix and its own timeout
