@@ -2,6 +2,7 @@ package dev.saaflink.jobs;
 
 import dev.saaflink.schemas.AvroBytes;
 import dev.saaflink.jobs.kafka.KafkaTopics;
+import dev.saaflink.jobs.kafka.TransactionTimeout;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.AvroValueSerializer;
 import dev.saaflink.schemas.AnomalyEvent;
@@ -27,15 +28,23 @@ import java.util.Properties;
  */
 public final class KafkaEndpoints {
 
-    /** Must stay below the broker's transaction.max.timeout.ms (15 minutes by default). */
-    static final String TRANSACTION_TIMEOUT_MS = "600000";
-
     private final String bootstrapServers;
     private final Map<String, String> clientProperties;
+    /** Null: the client settings' transaction.timeout.ms, else {@link TransactionTimeout#DEFAULT_MS}. */
+    private Long transactionTimeoutMillis;
 
     public KafkaEndpoints(String bootstrapServers, Map<String, String> clientProperties) {
         this.bootstrapServers = bootstrapServers;
         this.clientProperties = Map.copyOf(clientProperties);
+    }
+
+    /**
+     * The sinks' {@code transaction.timeout.ms}, overriding the client settings' (see {@link TransactionTimeout}).
+     * It must not exceed the brokers' {@code transaction.max.timeout.ms}.
+     */
+    public KafkaEndpoints transactionTimeout(long millis) {
+        this.transactionTimeoutMillis = millis;
+        return this;
     }
 
     /** Reads from the group's committed offsets (earliest if none); when bounded, stops at the end offsets seen at start. */
@@ -102,7 +111,8 @@ public final class KafkaEndpoints {
     private <T extends SpecificRecordBase> KafkaSink<T> sink(String topic, String transactionalIdPrefix,
                                                             SerializationSchema<T> key, SerializationSchema<T> value) {
         Properties producer = properties();
-        producer.setProperty("transaction.timeout.ms", TRANSACTION_TIMEOUT_MS);
+        producer.setProperty(TransactionTimeout.PROPERTY, String.valueOf(transactionTimeoutMillis != null
+                ? transactionTimeoutMillis : TransactionTimeout.resolve(null, clientProperties)));
         producer.setProperty("max.request.size", String.valueOf(KafkaTopics.MAX_MESSAGE_BYTES));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)

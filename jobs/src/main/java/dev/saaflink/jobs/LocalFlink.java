@@ -2,6 +2,9 @@ package dev.saaflink.jobs;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -27,7 +30,25 @@ public final class LocalFlink {
      */
     public static StreamExecutionEnvironment localEnvironment(int parallelism, long checkpointIntervalMillis,
                                                               Path checkpointDir) {
+        return localEnvironment(parallelism, checkpointIntervalMillis, checkpointDir, null);
+    }
+
+    /**
+     * As above, for a job that must survive its own process: the latest checkpoint stays on disk when the job fails,
+     * is cancelled or the process dies (only a job that finishes deletes it), and with {@code restoreFrom} (a
+     * checkpoint or savepoint folder; null for a fresh start) the job starts from that state: source offsets, open
+     * transactions, keyed state such as the stream memory. The restored checkpoint is claimed: the new job owns it
+     * and deletes it once a newer one completes, so crashed runs do not pile up checkpoints.
+     */
+    public static StreamExecutionEnvironment localEnvironment(int parallelism, long checkpointIntervalMillis,
+                                                              Path checkpointDir, Path restoreFrom) {
         Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        if (restoreFrom != null) {
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, restoreFrom.toUri().toString());
+            conf.set(StateRecoveryOptions.RESTORE_MODE, RecoveryClaimMode.CLAIM);
+        }
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));

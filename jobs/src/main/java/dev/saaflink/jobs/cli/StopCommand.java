@@ -55,6 +55,9 @@ public final class StopCommand implements Callable<Integer> {
             out.printf("job %s canceled%n", jobId);
         } else {
             String path = flink.stopWithSavepoint(jobId, savepointDir, drain, Duration.ofSeconds(timeoutSeconds));
+            // Flink reports the savepoint as soon as it is written; the job ends a moment later, after its sinks
+            // committed. Only then is it safe to start the next version from the savepoint.
+            flink.awaitState(jobId, "FINISHED", Duration.ofSeconds(timeoutSeconds));
             out.printf("job %s stopped with savepoint %s%n", jobId, path);
             out.printf("resume: saa submit --from-savepoint %s [job options]%n", path);
         }

@@ -41,6 +41,13 @@ class StartupValidationTest {
             "--checkpoint-dir|' '|--checkpoint-dir must not be empty",
             "--dead-letter-payload-max-bytes|-1|--dead-letter-payload-max-bytes must be in [0, 15728640], got -1",
             "--dead-letter-payload-max-bytes|16777216|--dead-letter-payload-max-bytes must be in [0, 15728640], got 16777216",
+            "--job-name|' '|--job-name must not be empty",
+            "--resume|' '|--resume must not be empty",
+            "--transaction-timeout-ms|0|--transaction-timeout-ms must be 1 or more, got 0",
+            "--transaction-timeout-ms|10000|the sinks' transaction timeout of 10000 ms must be more than twice the "
+                    + "checkpoint interval (5000 ms)",
+            "--kafka-property|transaction.timeout.ms=ten|Kafka client setting transaction.timeout.ms must be a "
+                    + "positive number of milliseconds, got 'ten'",
     })
     void inspectRefusesAnOutOfRangeValueNamingTheOption(String option, String value, String message) {
         List<String> args = new ArrayList<>(List.of("inspect", "--bootstrap-servers", "localhost:1",
@@ -63,6 +70,27 @@ class StartupValidationTest {
     void evalChecksThePipelineOptionsToo(String option, String value, String message) {
         assertThat(run("eval", "--dataset", ".", "--out", "x", option, value)).as(err.toString()).isEqualTo(2);
         assertThat(err.toString()).contains("saa eval: " + message);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBoundedRunCannotResumeFromACheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path chk = java.nio.file.Files.createDirectories(dir.resolve("job/chk-7"));
+        java.nio.file.Files.writeString(chk.resolve("_metadata"), "x");
+        assertThat(run("inspect", "--bootstrap-servers", "localhost:1", "--frames-topic", "f", "--events-topic", "e",
+                "--dead-letter-topic", "d", "--checkpoint-dir", dir.toString(), "--bounded", "--resume", "latest"))
+                .as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains("--bounded cannot resume from a checkpoint (" + chk + ")")
+                .contains("FLINK-31006");
+    }
+
+    @org.junit.jupiter.api.Test
+    void theJobOnAClusterRefusesResume() {
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> dev.saaflink.jobs.InspectionJobMain.main(
+                new String[] {"--bootstrap-servers", "localhost:1", "--frames-topic", "f", "--events-topic", "e",
+                        "--dead-letter-topic", "d", "--resume", "latest"})))
+                .isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--resume is for saa inspect");
     }
 
     @org.junit.jupiter.api.Test
