@@ -173,9 +173,9 @@ public final class CameraIngest {
                 metrics.attemptFailed();
                 attemptsSinceInterruption++;
                 if (!settings.source.live()) {
-                    throw new IOException("cannot open " + settings.source.redacted() + ": " + e.getMessage(), e);
+                    throw new IOException("cannot open " + settings.source + ": " + e.getMessage(), e);
                 }
-                waitBeforeRetry("cannot open " + settings.source.redacted() + ": " + e.getMessage());
+                waitBeforeRetry("cannot open " + settings.source + ": " + e.getMessage());
                 continue;
             }
             metrics.connected();

@@ -3,8 +3,11 @@ package dev.saaflink.jobs.camera;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.bytedeco.ffmpeg.global.avutil;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacv.FFmpegFrameGrabber;
 import org.bytedeco.javacv.FFmpegLogCallback;
 import org.bytedeco.javacv.Frame;
@@ -20,13 +23,18 @@ public final class VideoConnection implements AutoCloseable {
     /** A decoded picture and its presentation time in the source. */
     public record Picture(BufferedImage image, long timestampMicros) {}
 
+    /** How JavaCV quotes FFmpeg's error code in its messages. */
+    private static final Pattern FFMPEG_ERROR = Pattern.compile("error (-\\d+)");
+
     private static volatile boolean loaded;
 
     private final FFmpegFrameGrabber grabber;
+    private final CameraSource source;
     private final Java2DFrameConverter converter = new Java2DFrameConverter();
 
-    private VideoConnection(FFmpegFrameGrabber grabber) {
+    private VideoConnection(FFmpegFrameGrabber grabber, CameraSource source) {
         this.grabber = grabber;
+        this.source = source;
     }
 
     /**
@@ -48,10 +56,43 @@ public final class VideoConnection implements AutoCloseable {
             if (!grabber.hasVideo()) {
                 throw new IOException("no video stream in " + source.redacted());
             }
-            return new VideoConnection(grabber);
+            return new VideoConnection(grabber, source);
         } catch (IOException | RuntimeException e) {
             closeQuietly(grabber);
-            throw e instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            throw new IOException(describe(e, source), e);
+        }
+    }
+
+    /**
+     * JavaCV's message in a few words: FFmpeg's error code as text ("Connection refused" rather than "-111"), without
+     * its hints for programmers, and with the source's password, which the message quotes, replaced.
+     */
+    static String describe(Exception e, CameraSource source) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        message = message.replace(" (Has setFormat() been called?)", "")
+                .replace(" (For more details, make sure FFmpegLogCallback.set() has been called.)", "")
+                .replace(source.input(), source.redacted())
+                .strip();
+        Matcher code = FFMPEG_ERROR.matcher(message);
+        if (code.find()) {
+            String text = errorText(Integer.parseInt(code.group(1)));
+            if (text != null) {
+                message = text + " (" + message + ")";
+            }
+        }
+        return message;
+    }
+
+    /** FFmpeg's text for an error code, null when it has none. */
+    private static String errorText(int code) {
+        try (BytePointer buffer = new BytePointer(256)) {
+            if (avutil.av_strerror(code, buffer, 256) < 0) {
+                return null;
+            }
+            String text = buffer.getString().strip();
+            return text.isEmpty() ? null : text;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
         }
     }
 
@@ -105,7 +146,12 @@ public final class VideoConnection implements AutoCloseable {
      * The image is reused by the next call: encode it first.
      */
     public Picture next() throws IOException {
-        Frame frame = grabber.grabImage();
+        Frame frame;
+        try {
+            frame = grabber.grabImage();
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(describe(e, source), e);
+        }
         if (frame == null || frame.image == null) {
             return null;
         }
