@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -72,7 +71,6 @@ public final class CameraIngest {
     private final RateGate gate;
     private final long runId;
     private final AtomicReference<Exception> publishFailure = new AtomicReference<>();
-    private final CountDownLatch finished = new CountDownLatch(1);
     private volatile boolean stopRequested;
 
     // grabber-thread state
@@ -126,7 +124,6 @@ public final class CameraIngest {
             }
             slot.close();
             publisher.join();
-            finished.countDown();
         }
         Exception failure = publishFailure.get();
         if (failure != null) {
@@ -138,11 +135,6 @@ public final class CameraIngest {
     /** Asks the run to end after the read in progress (at most the stall timeout for a network source). */
     public void stop() {
         stopRequested = true;
-    }
-
-    /** Waits for {@link #run()} to return, at most the given time; for a shutdown hook. */
-    public boolean awaitFinished(Duration timeout) throws InterruptedException {
-        return finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void publishLoop() {

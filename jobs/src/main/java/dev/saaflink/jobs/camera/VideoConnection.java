@@ -89,7 +89,9 @@ public final class VideoConnection implements AutoCloseable {
             if (avutil.av_strerror(code, buffer, 256) < 0) {
                 return null;
             }
-            String text = buffer.getString().strip();
+            String text = buffer.getString();
+            int end = text.indexOf('\0'); // the buffer's full length is read, past FFmpeg's terminator
+            text = (end >= 0 ? text.substring(0, end) : text).strip();
             return text.isEmpty() ? null : text;
         } catch (RuntimeException | LinkageError e) {
             return null;

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -168,16 +170,19 @@ public final class CameraCommand implements Callable<Integer> {
                     .events(line -> err().println(line))
                     .tick(progress::maybePrint)
                     .build();
-            Thread hook = new Thread(() -> stopAndWait(ingest, stallTimeout), "camera-shutdown");
+            CountDownLatch done = new CountDownLatch(1);
+            Thread hook = new Thread(() -> stopAndWait(ingest, done, stallTimeout), "camera-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 ingest.run();
+                publisher.flush();
+                progress.finish();
+                out().println(summary(publisher, progress, metrics, camera));
+                out().flush();
             } finally {
+                done.countDown();
                 removeHook(hook);
             }
-            publisher.flush();
-            progress.finish();
-            out().println(summary(publisher, progress, metrics, camera));
         }
         return 0;
     }
@@ -233,11 +238,14 @@ public final class CameraCommand implements Callable<Integer> {
         return counters;
     }
 
-    /** Ctrl-C: let the run end after the current read, so the frame being sent is flushed and the summary printed. */
-    private static void stopAndWait(CameraIngest ingest, Duration stallTimeout) {
+    /**
+     * Ctrl-C: let the run end after the current read, so that the frame being sent is acknowledged and the summary
+     * printed before the JVM goes (it goes once this hook returns).
+     */
+    private static void stopAndWait(CameraIngest ingest, CountDownLatch done, Duration stallTimeout) {
         ingest.stop();
         try {
-            ingest.awaitFinished(stallTimeout.plusSeconds(10));
+            done.await(stallTimeout.plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -76,6 +76,7 @@ class CameraSourceTest {
         assertThat(source.toString()).doesNotContain("s3cret");
         assertThat(VideoConnection.describe(new java.io.IOException("avformat_open_input() error -111: Could not open"
                 + " input \"rtsp://admin:s3cret@10.0.0.7:554/stream1?channel=2\". (Has setFormat() been called?)"),
-                source)).doesNotContain("s3cret").doesNotContain("setFormat").contains("***@10.0.0.7");
+                source)).isEqualTo("Connection refused (avformat_open_input() error -111: Could not open input"
+                + " \"rtsp://***@10.0.0.7:554/stream1?channel=2\".)");
     }
 }

@@ -144,4 +144,31 @@ class VideoRoundTripTest {
         // the last frame is due 6 x 200 ms after the first
         assertThat(millis).isGreaterThanOrEqualTo(1_150);
     }
+
+    /**
+     * A broker slower than the camera: frames are replaced in the one-frame slot and counted, never queued, so the
+     * memory of a run stays at one waiting frame plus the one being sent however far the broker falls behind.
+     */
+    @Test
+    void aSlowBrokerDropsFramesInsteadOfQueueingThem() throws Exception {
+        List<Frame> frames = new ArrayList<>();
+        CameraMetrics metrics = new CameraMetrics();
+        CameraIngest.builder(CameraSource.parse(video.toString(), null, Map.of()), "cam-file", "mtd")
+                .fps(0)
+                .sink(frame -> {
+                    frames.add(frame);
+                    Thread.sleep(450); // the camera sends one every 200 ms
+                })
+                .metrics(metrics)
+                .build()
+                .run();
+
+        assertThat(metrics.grabbed()).isEqualTo(7);
+        assertThat(metrics.droppedBusy()).isGreaterThanOrEqualTo(2);
+        assertThat(metrics.published() + metrics.droppedBusy()).isEqualTo(7);
+        assertThat(frames).hasSize((int) metrics.published());
+        // what was published is in capture order and includes the newest frame, the one worth inspecting
+        assertThat(frames).extracting(Frame::getCaptureTimeMillis).isSorted();
+        assertThat(frames.get(frames.size() - 1).getAttributes()).containsEntry("sourceTimestampMicros", "1200000");
+    }
 }

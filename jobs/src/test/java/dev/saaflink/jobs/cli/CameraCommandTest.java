@@ -44,7 +44,8 @@ class CameraCommandTest {
 
         assertThat(code).as(err.toString()).isEqualTo(1);
         assertThat(err.toString()).contains("camera bench: reading device /dev/video-saa-test-none (video4linux2)")
-                .contains("camera bench: cannot open device /dev/video-saa-test-none (video4linux2): ")
+                .contains("camera bench: cannot open device /dev/video-saa-test-none (video4linux2): No such file or"
+                        + " directory (avformat_open_input() error -2: Could not open input")
                 .contains("retrying in 10 ms (attempt 2)")
                 .contains("error: camera bench: giving up after 2 failed attempts in a row (--max-reconnects 1)");
         assertThat(out.toString()).isEmpty();
