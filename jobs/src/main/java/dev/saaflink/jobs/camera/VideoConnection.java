@@ -50,7 +50,8 @@ public final class VideoConnection implements AutoCloseable {
             grabber.setFormat(source.format());
         }
         source.ffmpegOptions(stallTimeout).forEach(grabber::setOption);
-        grabber.setPixelFormat(avutil.AV_PIX_FMT_BGR24);
+        // no pixel format is set: JavaCV would pass it to the input too (a V4L2 device then asks the camera for
+        // BGR); its default colour mode already converts every picture to BGR24 after decoding
         try {
             grabber.start();
             if (!grabber.hasVideo()) {

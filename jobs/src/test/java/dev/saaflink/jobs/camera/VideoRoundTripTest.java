@@ -171,4 +171,25 @@ class VideoRoundTripTest {
         assertThat(frames).extracting(Frame::getCaptureTimeMillis).isSorted();
         assertThat(frames.get(frames.size() - 1).getAttributes()).containsEntry("sourceTimestampMicros", "1200000");
     }
+
+    @Test
+    void loopStartsTheFileOverWithCaptureTimesThatKeepGrowing() throws Exception {
+        List<Frame> frames = new ArrayList<>();
+        CameraIngest.builder(CameraSource.parse(video.toString(), null, Map.of()), "cam-file", "mtd")
+                .fps(0)
+                .realtime(false)
+                .loop(true)
+                .maxFrames(10)
+                .sink(frames::add)
+                .build()
+                .run();
+
+        assertThat(frames).hasSize(10);
+        assertThat(frames).extracting(f -> f.getAttributes().get("connection"))
+                .containsExactly("1", "1", "1", "1", "1", "1", "1", "2", "2", "2");
+        assertThat(new HashSet<>(frames.stream().map(Frame::getFrameId).toList())).hasSize(10);
+        for (int i = 1; i < frames.size(); i++) {
+            assertThat(frames.get(i).getCaptureTimeMillis()).isGreaterThan(frames.get(i - 1).getCaptureTimeMillis());
+        }
+    }
 }
