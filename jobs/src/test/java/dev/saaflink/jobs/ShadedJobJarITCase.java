@@ -18,8 +18,9 @@ import picocli.CommandLine.ParameterException;
 /**
  * The shaded job jar that {@code package} attaches (classifier {@code job}) holds what a cluster does not have and
  * nothing that it has: no Flink runtime, no ONNX Runtime (the cluster's lib/, parent-first), no logging backend,
- * no test classes, no signature files; and it names {@link InspectionJobMain} as its main class. Runs after
- * {@code package} (failsafe), so it opens the very jar that deploy/ ships.
+ * no test classes, no signature files, none of the client-side camera tool's JavaCV and FFmpeg natives; and it
+ * names {@link InspectionJobMain} as its main class. Runs after {@code package} (failsafe), so it opens the very jar
+ * that deploy/ ships.
  */
 class ShadedJobJarITCase {
 
@@ -75,6 +76,7 @@ class ShadedJobJarITCase {
                 .noneMatch(e -> e.startsWith("org/junit/"))
                 .noneMatch(e -> e.startsWith("org/apache/kafka/common/test/"))               // the test broker kit
                 .noneMatch(e -> e.startsWith("kafka/server/"))
+                .noneMatch(e -> e.startsWith("org/bytedeco/"))     // saa camera: JavaCV, FFmpeg and its natives
                 .noneMatch(e -> e.matches("META-INF/[^/]+\\.(SF|DSA|RSA|EC)"));
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A progress line for long command-line runs: {@code label: done/total (pct) rate unit/s, ETA}, printed at
@@ -25,6 +26,7 @@ public final class Progress {
     private final long startNanos;
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong nextPrintNanos;
+    private volatile Supplier<String> details;
 
     /**
      * @param label what is being counted, printed first (e.g. {@code ingest})
@@ -44,6 +46,15 @@ public final class Progress {
         this.nanoClock = nanoClock;
         this.startNanos = nanoClock.getAsLong();
         this.nextPrintNanos = new AtomicLong(startNanos + intervalNanos);
+    }
+
+    /**
+     * Appends what the supplier says to every line (after the elapsed time), for counters the count alone does not
+     * show: {@code saa camera}'s dropped frames, gaps and reconnects, for example.
+     */
+    public Progress details(Supplier<String> supplier) {
+        this.details = supplier;
+        return this;
     }
 
     /** Counts one more unit of work. */
@@ -100,6 +111,10 @@ public final class Progress {
         if (total >= 0 && count < total && rate > 0) {
             long etaSeconds = (long) Math.ceil((total - count) / rate);
             s.append(", ETA ").append(formatDuration(Duration.ofSeconds(etaSeconds)));
+        }
+        Supplier<String> more = details;
+        if (more != null) {
+            s.append(", ").append(more.get());
         }
         return s.toString();
     }

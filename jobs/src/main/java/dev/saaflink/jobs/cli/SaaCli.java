@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
         subcommands = {
                 DemoCommand.class,
                 IngestCommand.class,
+                CameraCommand.class,
                 InspectCommand.class,
                 ConfigCommand.class,
                 EvalCommand.class,

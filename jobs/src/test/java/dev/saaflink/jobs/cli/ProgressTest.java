@@ -57,4 +57,17 @@ class ProgressTest {
         assertThat(Progress.formatDuration(Duration.ofSeconds(185))).isEqualTo("3m05s");
         assertThat(Progress.formatDuration(Duration.ofMinutes(62))).isEqualTo("1h02m");
     }
+
+    @Test
+    void detailsFollowEveryLine() {
+        long[] gaps = {0};
+        Progress progress = new Progress("camera", "frames", -1, out, Duration.ofSeconds(1), () -> now)
+                .details(() -> "gaps " + gaps[0]);
+
+        now += 1_000_000_000L;
+        gaps[0] = 2;
+        progress.advance(5);
+
+        assertThat(printed()).isEqualTo("camera: 5, 5.0 frames/s, elapsed 1s, gaps 2" + System.lineSeparator());
+    }
 }
