@@ -97,6 +97,6 @@ final class ViewFixtures {
         int r = (rgb >> 16) & 0xFF;
         int g = (rgb >> 8) & 0xFF;
         int b = rgb & 0xFF;
-        return r > 150 && r > g + 60 && r > b + 60;
+        return r > g + 40 && r > b + 40;
     }
 }
