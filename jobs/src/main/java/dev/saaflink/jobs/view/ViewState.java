@@ -69,9 +69,9 @@ public final class ViewState {
         String frameId = event.getFrameId().toString();
         Frame frame = camera.pendingFrames.remove(frameId);
         if (frame != null) {
-            attach(camera, frame, event);
+            attach(camera, frame, event, camera.eventCount);
         } else {
-            camera.pendingEvents.put(frameId, event);
+            camera.pendingEvents.put(frameId, new PendingEvent(event, camera.eventCount));
             if (camera.pendingEvents.size() > limits.pendingEvents()) {
                 removeOldest(camera.pendingEvents);
                 eventsWithoutFrame++;
@@ -85,9 +85,9 @@ public final class ViewState {
         frames++;
         Camera camera = camera(frame.getCameraId().toString(), false);
         String frameId = frame.getFrameId().toString();
-        AnomalyEvent event = camera.pendingEvents.remove(frameId);
-        if (event != null) {
-            attach(camera, frame, event);
+        PendingEvent pending = camera.pendingEvents.remove(frameId);
+        if (pending != null) {
+            attach(camera, frame, pending.event(), pending.seq());
             changed(camera);
             return;
         }
@@ -207,7 +207,13 @@ public final class ViewState {
         return c == null ? null : c.toJson();
     }
 
-    private void attach(Camera camera, Frame frame, AnomalyEvent event) {
+    /**
+     * Draws a joined frame. It becomes the camera's picture unless the picture already shows a later event (a frame
+     * can join after later ones did); an anomalous one joins the list of anomalous frames either way.
+     *
+     * @param eventSeq the event's position in its camera's event order
+     */
+    private void attach(Camera camera, Frame frame, AnomalyEvent event, long eventSeq) {
         OverlayImages.Rendered rendered;
         try {
             rendered = renderer.render(frame, event);
@@ -218,10 +224,10 @@ public final class ViewState {
             return;
         }
         camera.imageSeq++;
-        if (camera.imageEmitMillis <= event.getEmitTimeMillis()) {
+        if (eventSeq >= camera.imageEventSeq) {
             camera.imageJpeg = rendered.jpeg();
             camera.imageFrameId = event.getFrameId().toString();
-            camera.imageEmitMillis = event.getEmitTimeMillis();
+            camera.imageEventSeq = eventSeq;
             camera.imageVersion = camera.imageSeq;
         }
         if (event.getAnomalous()) {
@@ -269,6 +275,8 @@ public final class ViewState {
         it.remove();
     }
 
+    private record PendingEvent(AnomalyEvent event, long seq) {}
+
     private record Anomaly(long seq, String frameId, double score, byte[] thumbnailJpeg) {}
 
     /** One camera's panel. */
@@ -279,7 +287,7 @@ public final class ViewState {
         final Deque<double[]> series;
         final Deque<Anomaly> anomalies = new ArrayDeque<>();
         final LinkedHashMap<String, Frame> pendingFrames = new LinkedHashMap<>();
-        final LinkedHashMap<String, AnomalyEvent> pendingEvents = new LinkedHashMap<>();
+        final LinkedHashMap<String, PendingEvent> pendingEvents = new LinkedHashMap<>();
         final int window;
         long version;
         long eventCount;
@@ -287,7 +295,8 @@ public final class ViewState {
         double latestLatencyMs;
         byte[] imageJpeg;
         String imageFrameId = "";
-        long imageEmitMillis = Long.MIN_VALUE;
+        /** Position of the pictured event in the camera's event order (events counted from 1). */
+        long imageEventSeq;
         long imageVersion;
         long imageSeq;
 

@@ -56,7 +56,7 @@ class ViewCommandITCase {
     private static final String FRAMES = "view-frames";
     private static final String EVENTS = "view-events";
     private static final int WIDTH = 1280;
-    private static final int HEIGHT = 1000;
+    private static final int HEIGHT = 680;
 
     private static Path chromium;
     private static Path mtd;
@@ -136,7 +136,8 @@ class ViewCommandITCase {
 
             String ready = "(() => { const cams = [...document.querySelectorAll('section.camera')];"
                     + " return cams.length === 2 && cams.every(c => { const img = c.querySelector('img.latest');"
-                    + " return img && img.complete && img.naturalWidth > 0"
+                    // the latest picture is of the latest event: every frame has joined its event
+                    + " return img && img.complete && img.naturalWidth > 0 && img.dataset.frame === c.dataset.frame"
                     + " && [...c.querySelectorAll('.anomalies img')].every(i => i.complete && i.naturalWidth > 0)"
                     + " && c.querySelectorAll('svg.chart polyline.series').length === 3; })"
                     + " && document.body.dataset.events === '7'; })()";
@@ -165,6 +166,11 @@ class ViewCommandITCase {
                     true);
             await("the late event on the open page", () -> browser.evaluate(
                     "document.querySelector('section[data-camera=\"cam-2\"]').dataset.frame === 'mtd/late'"
+                            // the frame may join after the event (two topics): wait for its picture too
+                            + " && document.querySelector('section[data-camera=\"cam-2\"] img.latest')"
+                            + ".dataset.frame === 'mtd/late'"
+                            + " && document.querySelectorAll('section[data-camera=\"cam-2\"] .anomalies figure')"
+                            + ".length === 3"
                             + " && [...document.querySelectorAll('section[data-camera=\"cam-2\"] img')]"
                             + ".every(i => i.complete && i.naturalWidth > 0)").asBoolean() ? 1 : null);
             assertThat(browser.evaluate("window.__marker").asText()).isEqualTo("kept");

@@ -115,6 +115,26 @@ class ViewStateTest {
     }
 
     @Test
+    void thePictureFollowsTheLatestEventNotTheEmitTime() {
+        ViewState s = state(4, 4, 4, 10, 4);
+        s.onFrame(frame("a", "f1", W, H));
+        s.onEvent(event("a", "f1", 0.9, 1000, 500, W, H)); // emitted at 1500
+        s.onFrame(frame("a", "f2", W, H));
+        s.onEvent(event("a", "f2", 0.1, 1001, 100, W, H)); // emitted at 1101, but the later event
+        assertThat(new String(s.latestJpeg("a"))).isEqualTo("f2");
+        // a frame joining late (its event came first, a later event has a picture already) does not replace it
+        s.onEvent(event("a", "f3", 0.9, 1002, 100, W, H));
+        s.onFrame(frame("a", "f4", W, H));
+        s.onEvent(event("a", "f4", 0.1, 1003, 100, W, H));
+        s.onFrame(frame("a", "f3", W, H));
+        assertThat(new String(s.latestJpeg("a"))).isEqualTo("f4");
+        assertThat(s.cameraJson("a")).containsEntry("imageFrameId", "f4");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> anomalies = (List<Map<String, Object>>) s.cameraJson("a").get("anomalies");
+        assertThat(anomalies).extracting(m -> m.get("frameId")).containsExactly("f3", "f1");
+    }
+
+    @Test
     void keepsTheLastAnomalousFramesNewestFirst() {
         ViewState s = state(4, 4, 4, 10, 2);
         for (int i = 1; i <= 5; i++) {
