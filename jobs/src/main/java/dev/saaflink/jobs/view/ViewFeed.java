@@ -81,6 +81,8 @@ public final class ViewFeed implements AutoCloseable {
             p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 * 1024 * 1024));
             p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, "saa-view-" + topic);
+            // a mistyped topic name is an error here, not a new empty topic on the cluster
+            p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
             consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             try {
                 List<TopicPartition> partitions = new ArrayList<>();
