@@ -79,6 +79,11 @@ public final class ViewCommand implements Callable<Integer> {
                     + " counted beyond this (default: ${DEFAULT-VALUE}).")
     int joinBuffer;
 
+    @Option(names = "--join-buffer-mb", paramLabel = "MB", defaultValue = "256",
+            description = "Image megabytes of all waiting frames together; beyond it the busiest camera's oldest"
+                    + " frame is dropped and counted (default: ${DEFAULT-VALUE}).")
+    long joinBufferMb;
+
     @Option(names = "--max-viewers", paramLabel = "N", defaultValue = "8",
             description = "Browser tabs served at once (default: ${DEFAULT-VALUE}).")
     int maxViewers;
@@ -93,7 +98,9 @@ public final class ViewCommand implements Callable<Integer> {
         require(maxViewers >= 1, "--max-viewers must be at least 1, got " + maxViewers);
         ViewLimits limits;
         try {
-            limits = new ViewLimits(maxCameras, joinBuffer, joinBuffer, window, anomalies);
+            require(joinBufferMb >= 1 && joinBufferMb <= 1L << 20, "--join-buffer-mb must be 1..1048576, got "
+                    + joinBufferMb);
+            limits = new ViewLimits(maxCameras, joinBuffer, joinBuffer, window, anomalies, joinBufferMb << 20);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -49,6 +49,8 @@ public final class ViewState {
     private long eventsWithoutFrame;
     private long renderFailures;
     private long evictedCameras;
+    /** Image bytes of all frames waiting for their event, bounded by {@link ViewLimits#pendingFrameBytes}. */
+    private long pendingFrameBytes;
     private String lastProblem = "";
     private boolean closed;
 
@@ -69,6 +71,7 @@ public final class ViewState {
         String frameId = event.getFrameId().toString();
         Frame frame = camera.pendingFrames.remove(frameId);
         if (frame != null) {
+            pendingFrameBytes -= imageBytes(frame);
             attach(camera, frame, event, camera.eventCount);
         } else {
             camera.pendingEvents.put(frameId, new PendingEvent(event, camera.eventCount));
@@ -91,11 +94,39 @@ public final class ViewState {
             changed(camera);
             return;
         }
-        camera.pendingFrames.put(frameId, frame);
-        if (camera.pendingFrames.size() > limits.pendingFrames()) {
-            removeOldest(camera.pendingFrames);
-            droppedFrames++;
+        Frame replaced = camera.pendingFrames.put(frameId, frame);
+        if (replaced != null) { // the same frame id again: the newer copy waits instead
+            pendingFrameBytes -= imageBytes(replaced);
         }
+        pendingFrameBytes += imageBytes(frame);
+        if (camera.pendingFrames.size() > limits.pendingFrames()) {
+            dropOldestFrame(camera);
+        }
+        while (pendingFrameBytes > limits.pendingFrameBytes()) {
+            Camera busiest = camera;
+            for (Camera c : cameras.values()) {
+                if (c.pendingFrames.size() > busiest.pendingFrames.size()) {
+                    busiest = c;
+                }
+            }
+            dropOldestFrame(busiest);
+        }
+    }
+
+    /** Image bytes of all frames now waiting for their event. */
+    synchronized long pendingFrameBytes() {
+        return pendingFrameBytes;
+    }
+
+    private void dropOldestFrame(Camera camera) {
+        Iterator<Frame> it = camera.pendingFrames.values().iterator();
+        pendingFrameBytes -= imageBytes(it.next());
+        it.remove();
+        droppedFrames++;
+    }
+
+    private static long imageBytes(Frame frame) {
+        return frame.getImage().remaining();
     }
 
     /** A record that is not an Avro frame or event: counted and shown, and logged. */
@@ -255,8 +286,10 @@ public final class ViewState {
         camera = new Camera(id, limits);
         cameras.put(id, camera);
         if (cameras.size() > limits.maxCameras()) {
-            Iterator<String> eldest = cameras.keySet().iterator();
-            eldest.next();
+            Iterator<Camera> eldest = cameras.values().iterator();
+            for (Frame f : eldest.next().pendingFrames.values()) {
+                pendingFrameBytes -= imageBytes(f);
+            }
             eldest.remove();
             evictedCameras++;
         }

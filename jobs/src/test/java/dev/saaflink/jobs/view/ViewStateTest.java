@@ -72,6 +72,47 @@ class ViewStateTest {
     }
 
     @Test
+    void waitingFramesAreBoundedInBytesAcrossCamerasTheBusiestGivesWay() {
+        long size = frame("a", "x", W, H).getImage().remaining();
+        ViewState s = new ViewState(new ViewLimits(4, 100, 4, 10, 4, 3 * size + size / 2), (f, e) -> {
+            renders++;
+            return new OverlayImages.Rendered(new byte[1], new byte[1]);
+        });
+        s.onFrame(frame("a", "a1", W, H));
+        s.onFrame(frame("a", "a2", W, H));
+        s.onFrame(frame("b", "b1", W, H));
+        assertThat(s.pendingFrameBytes()).isEqualTo(3 * size);
+        s.onFrame(frame("b", "b2", W, H)); // 4 frames do not fit; a tie: the camera that overflowed loses b1
+        assertThat(s.pendingFrames("a")).isEqualTo(2);
+        assertThat(s.pendingFrames("b")).isEqualTo(1);
+        assertThat(s.pendingFrameBytes()).isEqualTo(3 * size);
+        assertThat(s.status()).containsEntry("droppedFrames", 1L);
+        s.onFrame(frame("b", "b3", W, H)); // a tie again: b loses b2
+        assertThat(s.pendingFrames("a")).isEqualTo(2);
+        assertThat(s.pendingFrames("b")).isEqualTo(1);
+        s.onFrame(frame("c", "c1", W, H)); // a has the most waiting (2 against 1 and 1): it loses a1, its oldest
+        assertThat(s.pendingFrames("a")).isEqualTo(1);
+        assertThat(s.pendingFrames("b")).isEqualTo(1);
+        assertThat(s.pendingFrames("c")).isEqualTo(1);
+        assertThat(s.status()).containsEntry("droppedFrames", 3L);
+        s.onEvent(event("a", "a1", 0.9, 1000, 40, W, H));
+        assertThat(renders).as("a1 was dropped").isZero();
+        s.onEvent(event("a", "a2", 0.9, 1001, 40, W, H)); // a join frees its bytes
+        assertThat(renders).isEqualTo(1);
+        assertThat(s.pendingFrameBytes()).isEqualTo(2 * size);
+    }
+
+    @Test
+    void anEvictedCameraFreesItsWaitingFrames() {
+        ViewState s = state(1, 4, 4, 10, 4);
+        s.onFrame(frame("a", "a1", W, H));
+        assertThat(s.pendingFrameBytes()).isPositive();
+        s.onEvent(event("b", "b1", 0.1, 1000, 40, W, H));
+        assertThat(s.cameraIds()).containsExactly("b");
+        assertThat(s.pendingFrameBytes()).isZero();
+    }
+
+    @Test
     void eventsWithoutFrameAreForgottenOldestFirstBeyondTheBound() {
         ViewState s = state(4, 4, 2, 10, 4);
         for (int i = 1; i <= 3; i++) {
