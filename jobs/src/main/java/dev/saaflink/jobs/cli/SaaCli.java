@@ -44,6 +44,7 @@ import picocli.CommandLine.Spec;
                 BenchCommand.class,
                 BenchModelsCommand.class,
                 SoakCommand.class,
+                ViewCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class SaaCli implements Runnable {
