@@ -3,9 +3,9 @@ package dev.saaflink.jobs.eval;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.saaflink.jobs.testutil.Chromium;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,32 +57,7 @@ class HtmlReportChromiumTest {
 
     @BeforeAll
     static void findChromium() {
-        chromium = locate();
-        if (chromium == null) {
-            if ("1".equals(System.getenv("SAA_REQUIRE_CHROMIUM"))) {
-                fail("SAA_REQUIRE_CHROMIUM=1 but neither /usr/bin/chromium nor chromium on PATH exists:"
-                        + " install Debian's chromium package (apt-get install -y chromium)");
-            }
-            Assumptions.abort("no /usr/bin/chromium and no chromium on PATH: skipping the headless rendering test"
-                    + " (install Debian's chromium package, or set SAA_REQUIRE_CHROMIUM=1 to make this a failure)");
-        }
-    }
-
-    private static Path locate() {
-        Path debian = Paths.get("/usr/bin/chromium");
-        if (Files.isExecutable(debian)) {
-            return debian;
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                Path candidate = Paths.get(dir, "chromium");
-                if (Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        return null;
+        chromium = Chromium.locateOrSkip("the headless rendering test");
     }
 
     @Test
@@ -156,10 +130,9 @@ class HtmlReportChromiumTest {
     /** Runs headless Chromium on a fresh profile; returns its stdout; always ends the process tree. */
     private static String run(Path profile, Path log, String... args) throws IOException, InterruptedException {
         Files.createDirectories(profile);
-        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile));
+        List<String> command = new ArrayList<>(List.of(chromium.toString()));
+        command.addAll(Chromium.HEADLESS_FLAGS);
+        command.add("--user-data-dir=" + profile);
         command.addAll(List.of(args));
         Path stdout = Files.createTempFile(profile, "stdout", ".html");
         Process process = new ProcessBuilder(command)

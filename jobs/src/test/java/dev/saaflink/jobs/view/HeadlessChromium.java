@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.File;
+import dev.saaflink.jobs.testutil.Chromium;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,7 +14,6 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A headless Debian Chromium driven over the DevTools protocol with the JDK's own WebSocket client: unlike
  * {@code --dump-dom}, the page stays open, so a test can watch it change as server-sent events arrive. Same
- * browser flags as the evaluation report's rendering test ({@code HtmlReportChromiumTest}).
+ * browser flags as the evaluation report's rendering test ({@link Chromium#HEADLESS_FLAGS}).
  */
 final class HeadlessChromium implements AutoCloseable {
 
@@ -41,30 +40,11 @@ final class HeadlessChromium implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
 
-    /** Debian's /usr/bin/chromium, or chromium on the PATH, or null. */
-    static Path locate() {
-        Path debian = Paths.get("/usr/bin/chromium");
-        if (Files.isExecutable(debian)) {
-            return debian;
-        }
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                Path candidate = Paths.get(dir, "chromium");
-                if (Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        return null;
-    }
-
     HeadlessChromium(Path chromium, Path profile, Path log, int width, int height) throws Exception {
         Files.createDirectories(profile);
-        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--hide-scrollbars",
-                "--user-data-dir=" + profile, "--remote-debugging-port=0",
+        List<String> command = new ArrayList<>(List.of(chromium.toString()));
+        command.addAll(Chromium.HEADLESS_FLAGS);
+        command.addAll(List.of("--hide-scrollbars", "--user-data-dir=" + profile, "--remote-debugging-port=0",
                 "--window-size=" + width + "," + height, "about:blank"));
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

@@ -1,9 +1,9 @@
 package dev.saaflink.jobs.view;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.saaflink.jobs.testutil.Chromium;
 import dev.saaflink.jobs.cli.SaaCli;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.FrameFactory;
@@ -24,7 +24,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -65,15 +64,7 @@ class ViewCommandITCase {
 
     @BeforeAll
     static void setUp() {
-        chromium = HeadlessChromium.locate();
-        if (chromium == null) {
-            if ("1".equals(System.getenv("SAA_REQUIRE_CHROMIUM"))) {
-                fail("SAA_REQUIRE_CHROMIUM=1 but neither /usr/bin/chromium nor chromium on PATH exists:"
-                        + " install Debian's chromium package (apt-get install -y chromium)");
-            }
-            Assumptions.abort("no /usr/bin/chromium and no chromium on PATH: skipping the live view test"
-                    + " (install Debian's chromium package, or set SAA_REQUIRE_CHROMIUM=1 to make this a failure)");
-        }
+        chromium = Chromium.locateOrSkip("the live view test");
         for (Path p = Paths.get("").toAbsolutePath(); p != null && mtd == null; p = p.getParent()) {
             if (Files.isDirectory(p.resolve("samples/mtd"))) {
                 mtd = p.resolve("samples/mtd");
