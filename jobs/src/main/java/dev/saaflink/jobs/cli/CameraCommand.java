@@ -23,7 +23,6 @@ import dev.saaflink.jobs.camera.VideoConnection;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.jobs.ingest.FramePublisher;
 import dev.saaflink.jobs.kafka.KafkaClientSettings;
-import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.schemas.ImageEncoding;
 
 /**
@@ -121,13 +120,8 @@ public final class CameraCommand implements Callable<Integer> {
             description = "JPEG quality, above 0 up to 1 (default: ${DEFAULT-VALUE}).")
     float jpegQuality;
 
-    @Option(names = "--create-topic", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Create the topic (16 MB max.message.bytes) when it does not exist (default: true).")
-    boolean createTopic;
-
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
-            description = "Partitions of a topic this command creates (default: ${DEFAULT-VALUE}).")
-    int partitions;
+    @Mixin
+    TopicCreationOptions topicCreation;
 
     @Override
     public Integer call() throws Exception {
@@ -137,10 +131,7 @@ public final class CameraCommand implements Callable<Integer> {
             err().println("camera: Kafka client settings: " + KafkaClientSettings.describe(clientProperties));
         }
         VideoConnection.configureLogging(SaaCli.showStackTraces());
-        if (createTopic && KafkaTopics.createIfMissing(kafka.bootstrapServers(), topic, partitions, (short) -1,
-                clientProperties)) {
-            err().println("created topic '" + topic + "' with " + partitions + " partition(s)");
-        }
+        topicCreation.ensure(kafka.bootstrapServers(), topic, clientProperties, err());
 
         CameraMetrics metrics = new CameraMetrics();
         Duration stallTimeout = Duration.ofMillis(stallTimeoutMs);
@@ -208,9 +199,7 @@ public final class CameraCommand implements Callable<Integer> {
         if (!(jpegQuality > 0 && jpegQuality <= 1)) {
             throw usage("--jpeg-quality must be above 0 and at most 1, got " + jpegQuality);
         }
-        if (partitions < 1) {
-            throw usage("--partitions must be 1 or more, got " + partitions);
-        }
+        topicCreation.validate();
         CameraSource camera;
         try {
             camera = CameraSource.parse(source, format, ffmpegOptions);

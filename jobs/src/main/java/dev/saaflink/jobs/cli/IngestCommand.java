@@ -21,7 +21,6 @@ import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.jobs.ingest.FramePublisher;
 import dev.saaflink.jobs.kafka.KafkaClientSettings;
-import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.schemas.Frame;
 
 /**
@@ -74,13 +73,8 @@ public final class IngestCommand implements Callable<Integer> {
     @Mixin
     OrderOptions order;
 
-    @Option(names = "--create-topic", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Create the topic (16 MB max.message.bytes) when it does not exist (default: true).")
-    boolean createTopic;
-
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "1",
-            description = "Partitions of a topic this command creates (default: ${DEFAULT-VALUE}).")
-    int partitions;
+    @Mixin
+    TopicCreationOptions topicCreation;
 
     @Override
     public Integer call() throws Exception {
@@ -93,13 +87,7 @@ public final class IngestCommand implements Callable<Integer> {
         if (!clientProperties.isEmpty()) {
             err().println("ingest: Kafka client settings: " + KafkaClientSettings.describe(clientProperties));
         }
-        if (createTopic) {
-            boolean created = KafkaTopics.createIfMissing(kafka.bootstrapServers(), topic, partitions, (short) -1,
-                    clientProperties);
-            if (created) {
-                err().println("created topic '" + topic + "' with " + partitions + " partition(s)");
-            }
-        }
+        topicCreation.ensure(kafka.bootstrapServers(), topic, clientProperties, err());
 
         FrameFactory factory = new FrameFactory(cameraId, withGroundTruth);
         Progress progress = new Progress("ingest", "frames", items.size());
@@ -146,9 +134,7 @@ public final class IngestCommand implements Callable<Integer> {
         if (limit != null && limit < 1) {
             throw new ParameterException(spec.commandLine(), "--limit must be 1 or more, got " + limit);
         }
-        if (partitions < 1) {
-            throw new ParameterException(spec.commandLine(), "--partitions must be 1 or more, got " + partitions);
-        }
+        topicCreation.validate();
         if (!Files.isDirectory(dataset)) {
             throw new ParameterException(spec.commandLine(), "--dataset: no such folder: " + dataset);
         }
