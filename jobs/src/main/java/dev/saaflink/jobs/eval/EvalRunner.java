@@ -180,6 +180,7 @@ public final class EvalRunner {
             heatScale = Math.max(heatScale, e.getAnomalyMap() == null ? 0 : e.getAnomalyMap().getMaxValue());
         }
         WorstCases worst = new WorstCases(WorstCases.DEFAULT_PER_SIDE, heatScale > 0 ? heatScale : 1);
+        EventRegionScoring eventRegions = labels == Labels.MASKS ? new EventRegionScoring(maskThreshold) : null;
         for (AnomalyEvent e : outcome.events) {
             Frame frame = outcome.frames.get(e.getFrameId());
             if (frame == null) {
@@ -191,6 +192,9 @@ public final class EvalRunner {
             s.addTo(perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()));
             s.addTo(perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()));
             scored.add(s);
+            if (eventRegions != null) {
+                eventRegions.add(e, frame, e.getCategory(), e.getCategory() + "/" + subset);
+            }
             worst.offer(e.getFrameId(), subset, AvroBytes.toArray(frame.getImage()), s.map,
                     s.mask != null ? s.mask : new boolean[EVAL_SIZE * EVAL_SIZE], EVAL_SIZE, s.defect());
             latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
@@ -207,6 +211,9 @@ public final class EvalRunner {
             s.addTo(perCategory.computeIfAbsent(frame.getCategory(), k -> new CategoryMetrics()));
             s.addTo(perSubset.computeIfAbsent(frame.getCategory() + "/" + subset, k -> new CategoryMetrics()));
             scored.add(s);
+            if (eventRegions != null) {
+                eventRegions.add(null, frame, frame.getCategory(), frame.getCategory() + "/" + subset);
+            }
         }
 
         // With one category the pooled figures are that category's: don't sweep the region metrics twice.
@@ -232,6 +239,10 @@ public final class EvalRunner {
                 + "no defect pixel found); dead letters of records that are not frames have no ground truth and are "
                 + "only counted");
         report.putAll(MetricsJson.of(all));
+        if (eventRegions != null) {
+            report.put("eventRegions", eventRegions.pooled());
+            report.put("eventRegionsDefinition", EventRegionScoring.DEFINITION);
+        }
         report.put("framesPerSecond", MetricsJson.round2(outcome.events.size() / outcome.jobSeconds));
         report.put("latencyMsP50", MetricsJson.round2(percentile(latencies, 50)));
         report.put("latencyMsP99", MetricsJson.round2(percentile(latencies, 99)));
@@ -241,10 +252,10 @@ public final class EvalRunner {
         report.put("latencyDefinition", "in-job: Kafka read to event emit (stageLatencyMs.pipeline); a replay publishes "
                 + "ahead of the job, so capture-to-event would measure the backlog");
         Map<String, Object> cats = new LinkedHashMap<>();
-        perCategory.forEach((k, v) -> cats.put(k, MetricsJson.of(v)));
+        perCategory.forEach((k, v) -> cats.put(k, withEventRegions(MetricsJson.of(v), eventRegions, k)));
         report.put("perCategory", cats);
         Map<String, Object> subsets = new LinkedHashMap<>();
-        perSubset.forEach((k, v) -> subsets.put(k, MetricsJson.of(v)));
+        perSubset.forEach((k, v) -> subsets.put(k, withEventRegions(MetricsJson.of(v), eventRegions, k)));
         report.put("perSubset", subsets);
         report.put("labels", labels.name().toLowerCase(Locale.ROOT));
         report.put("protocol", labels == Labels.MASKS
@@ -275,6 +286,14 @@ public final class EvalRunner {
                 outDir.resolve("report.json"));
         out.printf("report: %s%n", outDir.resolve("report.html"));
         return report;
+    }
+
+    private static Map<String, Object> withEventRegions(Map<String, Object> metrics, EventRegionScoring eventRegions,
+                                                        String key) {
+        if (eventRegions != null && eventRegions.of(key) != null) {
+            metrics.put("eventRegions", eventRegions.of(key));
+        }
+        return metrics;
     }
 
     /**
