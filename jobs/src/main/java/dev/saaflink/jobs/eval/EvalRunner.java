@@ -7,6 +7,7 @@ import dev.saaflink.jobs.embedded.EmbeddedInspection;
 import dev.saaflink.jobs.embedded.TopicInspection;
 import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.jobs.ingest.DatasetItem;
+import dev.saaflink.jobs.ingest.DatasetSplit;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.jobs.ingest.PublishOrder;
@@ -64,6 +65,7 @@ public final class EvalRunner {
     private final PrintStream out;
     private final int maskThreshold;
     private final Labels labels;
+    private DatasetSplit split = DatasetSplit.ALL;
 
     /** @param maskThreshold a ground-truth pixel is a defect when its value is above this (127 for MTD's anti-aliased masks) */
     public EvalRunner(PipelineSettings settings, PrintStream out, int maskThreshold) {
@@ -77,6 +79,15 @@ public final class EvalRunner {
         this.labels = labels;
         settings.anomalyMapSize = EVAL_SIZE;
         settings.anomalyMapBits = 16;
+    }
+
+    /**
+     * Evaluates only this half of a dataset folder (see {@link DatasetSplit}; default all of it). A replayed topic
+     * is always scored whole.
+     */
+    public EvalRunner split(DatasetSplit split) {
+        this.split = java.util.Objects.requireNonNull(split, "split");
+        return this;
     }
 
     /**
@@ -99,21 +110,23 @@ public final class EvalRunner {
      */
     public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
                                    Path saveMaps, PublishOrder order, long seed) throws Exception {
-        List<DatasetItem> items = order.apply(stratifiedLimit(new DatasetScanner().scan(dataset, category), limit),
-                seed);
+        List<DatasetItem> items = order.apply(stratifiedLimit(
+                split.apply(new DatasetScanner().scan(dataset, category)), limit), seed);
         if (items.isEmpty()) {
-            throw new IllegalArgumentException("no images found under " + dataset);
+            throw new IllegalArgumentException("no images found under " + dataset
+                    + (split == DatasetSplit.ALL ? "" : " in the " + split + " half"));
         }
         if (labels == Labels.MASKS && items.stream().noneMatch(DatasetItem::hasMask)) {
             throw new IllegalArgumentException("no ground-truth masks under " + dataset + " (<folder>/masks/<name>.png):"
                     + " pixel metrics would count every frame as defect-free; add the masks, or give --labels folders"
                     + " for image metrics from the folder names");
         }
-        out.printf("eval: %d frames from %s through the real job (parallelism %d, %s order)%n", items.size(), dataset,
-                parallelism, order);
+        out.printf("eval: %d frames from %s (%s) through the real job (parallelism %d, %s order%s)%n", items.size(),
+                dataset, split == DatasetSplit.ALL ? "all images" : split + " half", parallelism, order,
+                order == PublishOrder.SHUFFLED ? ", seed " + seed : "");
         EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings).parallelism(parallelism)
                 .run(items, true, List.of());
-        return score(outcome, dataset.toString(), outDir, saveMaps);
+        return score(outcome, dataset.toString(), outDir, saveMaps, split);
     }
 
     /**
@@ -155,7 +168,7 @@ public final class EvalRunner {
                     .run(topic, recording.endOffsets(), eventsTopic, deadLettersTopic, runId, recording.records());
             EmbeddedInspection.Outcome outcome = new EmbeddedInspection.Outcome(recording.frames(), recording.records(),
                     result.events(), result.deadLetters(), result.jobSeconds());
-            return score(outcome, "kafka://" + bootstrapServers + "/" + topic, outDir, saveMaps);
+            return score(outcome, "kafka://" + bootstrapServers + "/" + topic, outDir, saveMaps, DatasetSplit.ALL);
         } finally {
             if (keepOutputTopics) {
                 out.printf("eval: kept output topics %s and %s%n", eventsTopic, deadLettersTopic);
@@ -170,6 +183,11 @@ public final class EvalRunner {
     /** Scores the outcome and writes report.json and report.html; package-private for the bookkeeping tests. */
     Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps)
             throws IOException {
+        return score(outcome, source, outDir, saveMaps, DatasetSplit.ALL);
+    }
+
+    private Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps,
+                                      DatasetSplit scoredSplit) throws IOException {
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
         Map<String, CategoryMetrics> perSubset = new TreeMap<>();
         List<Scored> scored = new ArrayList<>();
@@ -227,6 +245,8 @@ public final class EvalRunner {
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("dataset", source);
+        report.put("split", scoredSplit.toString());
+        report.put("splitRule", scoredSplit.describe());
         report.put("frames", outcome.recordsPublished);
         report.put("events", outcome.events.size());
         report.put("deadLetters", outcome.deadLetters.size());
