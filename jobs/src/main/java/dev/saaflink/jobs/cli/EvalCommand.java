@@ -1,6 +1,8 @@
 package dev.saaflink.jobs.cli;
 
 import dev.saaflink.jobs.eval.EvalRunner;
+import dev.saaflink.jobs.eval.RepeatedEval;
+import dev.saaflink.jobs.ingest.DatasetSplit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -21,6 +23,8 @@ import java.util.concurrent.Callable;
                 + "up to its end offsets at start."},
         footer = {"", "Examples:",
                 "  saa eval --dataset ../shared/data/mtd --category mtd --out out/eval-mtd",
+                "  saa eval --dataset ../shared/data/mtd --category mtd --split validate --repeat-orders 3 "
+                        + "--out out/eval-mtd-validate",
                 "  saa eval --bootstrap-servers broker:9092 --topic mtd-recorded --out out/eval-replay"})
 public final class EvalCommand implements Callable<Integer> {
 
@@ -57,6 +61,18 @@ public final class EvalCommand implements Callable<Integer> {
     @Mixin
     OrderOptions order;
 
+    @Option(names = "--split", paramLabel = "all|tune|validate", defaultValue = "all",
+            description = "With --dataset: evaluate only one half: 'tune' (choose settings there) or 'validate' "
+                    + "(report figures there); an image's half is fixed by SHA-256 of '<folder>/<name>' (see README). "
+                    + "Default all.")
+    String split;
+
+    @Option(names = "--repeat-orders", paramLabel = "N", defaultValue = "0",
+            description = "With --dataset: evaluate N shuffled orders (seeds --seed .. --seed+N-1) and the sorted "
+                    + "order, one after the other, each into <out>/<run>/, and write <out>/report.json with every "
+                    + "run's metrics and their mean, std, min and max (0 = one run in --order; default).")
+    int repeatOrders;
+
     @Option(names = "--mask-threshold", paramLabel = "T", defaultValue = "127",
             description = "A mask pixel is a defect when its value is above T (default ${DEFAULT-VALUE}, for MTD's "
                     + "anti-aliased masks; use 0 for masks that hold class indices).")
@@ -83,11 +99,21 @@ public final class EvalCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "give either --dataset DIR or --bootstrap-servers B --topic T (a recorded topic)");
         }
-        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold, labels);
+        DatasetSplit half;
+        try {
+            half = DatasetSplit.parse(split);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (repeatOrders < 0) {
+            throw new ParameterException(spec.commandLine(), "--repeat-orders must be >= 0, got " + repeatOrders);
+        }
+        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold, labels).split(half);
         if (fromTopic) {
-            if (topic == null || category != null || limit != 0) {
+            if (topic == null || category != null || limit != 0 || half != DatasetSplit.ALL || repeatOrders != 0) {
                 throw new ParameterException(spec.commandLine(), "a replay takes --bootstrap-servers and --topic, and "
-                        + "replays the whole recording as recorded (no --category or --limit)");
+                        + "replays the whole recording as recorded (no --category, --limit, --split or "
+                        + "--repeat-orders)");
             }
             runner.replay(kafka.bootstrapServers(), kafka.clientProperties(), topic, out, pipeline.parallelism(),
                     saveMaps, keepOutputTopics);
@@ -95,7 +121,18 @@ public final class EvalCommand implements Callable<Integer> {
             if (!Files.isDirectory(dataset)) {
                 throw new ParameterException(spec.commandLine(), "--dataset: no such folder: " + dataset.toAbsolutePath());
             }
-            runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps, order.order(), order.seed());
+            if (repeatOrders > 0) {
+                if (spec.commandLine().getParseResult().hasMatchedOption("--order")) {
+                    throw new ParameterException(spec.commandLine(), "--repeat-orders runs the shuffled orders and "
+                            + "the sorted one; give --seed for the first seed, not --order");
+                }
+                order.order(); // checks --seed
+                RepeatedEval.run(runner, dataset, category, out, limit, pipeline.parallelism(), saveMaps,
+                        order.seed(), repeatOrders, System.out);
+            } else {
+                runner.run(dataset, category, out, limit, pipeline.parallelism(), saveMaps, order.order(),
+                        order.seed());
+            }
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.saaflink.jobs.cli;
 
 import dev.saaflink.jobs.eval.OfflineScorer;
+import dev.saaflink.jobs.ingest.DatasetSplit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -40,6 +41,11 @@ public final class ScoreCommand implements Callable<Integer> {
                     + " maps may then also be in <maps>/C/.")
     String category;
 
+    @Option(names = "--split", paramLabel = "all|tune|validate", defaultValue = "all",
+            description = "Score only one half of the dataset: 'tune' (settings are chosen there) or 'validate' "
+                    + "(figures are reported there), split by SHA-256 of '<folder>/<name>' (see README); default all.")
+    String split;
+
     @Option(names = "--allow-missing",
             description = "Score the images that have a map instead of failing when some have none.")
     boolean allowMissing;
@@ -49,7 +55,8 @@ public final class ScoreCommand implements Callable<Integer> {
         if (!Files.isDirectory(masks)) {
             throw new IllegalArgumentException("dataset folder not found: " + masks.toAbsolutePath());
         }
-        new OfflineScorer(maskThreshold, allowMissing, System.out).score(maps, masks, category, out);
+        new OfflineScorer(maskThreshold, allowMissing, System.out).score(maps, masks, category, out,
+                DatasetSplit.parse(split));
         return 0;
     }
 }

@@ -7,6 +7,7 @@ import dev.saaflink.jobs.embedded.EmbeddedInspection;
 import dev.saaflink.jobs.embedded.TopicInspection;
 import dev.saaflink.jobs.kafka.KafkaTopics;
 import dev.saaflink.jobs.ingest.DatasetItem;
+import dev.saaflink.jobs.ingest.DatasetSplit;
 import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.jobs.ingest.PublishOrder;
@@ -64,6 +65,7 @@ public final class EvalRunner {
     private final PrintStream out;
     private final int maskThreshold;
     private final Labels labels;
+    private DatasetSplit split = DatasetSplit.ALL;
 
     /** @param maskThreshold a ground-truth pixel is a defect when its value is above this (127 for MTD's anti-aliased masks) */
     public EvalRunner(PipelineSettings settings, PrintStream out, int maskThreshold) {
@@ -77,6 +79,15 @@ public final class EvalRunner {
         this.labels = labels;
         settings.anomalyMapSize = EVAL_SIZE;
         settings.anomalyMapBits = 16;
+    }
+
+    /**
+     * Evaluates only this half of a dataset folder (see {@link DatasetSplit}; default all of it). A replayed topic
+     * is always scored whole.
+     */
+    public EvalRunner split(DatasetSplit split) {
+        this.split = java.util.Objects.requireNonNull(split, "split");
+        return this;
     }
 
     /**
@@ -99,21 +110,23 @@ public final class EvalRunner {
      */
     public Map<String, Object> run(Path dataset, String category, Path outDir, int limit, int parallelism,
                                    Path saveMaps, PublishOrder order, long seed) throws Exception {
-        List<DatasetItem> items = order.apply(stratifiedLimit(new DatasetScanner().scan(dataset, category), limit),
-                seed);
+        List<DatasetItem> items = order.apply(stratifiedLimit(
+                split.apply(new DatasetScanner().scan(dataset, category)), limit), seed);
         if (items.isEmpty()) {
-            throw new IllegalArgumentException("no images found under " + dataset);
+            throw new IllegalArgumentException("no images found under " + dataset
+                    + (split == DatasetSplit.ALL ? "" : " in the " + split + " half"));
         }
         if (labels == Labels.MASKS && items.stream().noneMatch(DatasetItem::hasMask)) {
             throw new IllegalArgumentException("no ground-truth masks under " + dataset + " (<folder>/masks/<name>.png):"
                     + " pixel metrics would count every frame as defect-free; add the masks, or give --labels folders"
                     + " for image metrics from the folder names");
         }
-        out.printf("eval: %d frames from %s through the real job (parallelism %d, %s order)%n", items.size(), dataset,
-                parallelism, order);
+        out.printf("eval: %d frames from %s (%s) through the real job (parallelism %d, %s order%s)%n", items.size(),
+                dataset, split == DatasetSplit.ALL ? "all images" : split + " half", parallelism, order,
+                order == PublishOrder.SHUFFLED ? ", seed " + seed : "");
         EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings).parallelism(parallelism)
                 .run(items, true, List.of());
-        return score(outcome, dataset.toString(), outDir, saveMaps);
+        return score(outcome, dataset.toString(), outDir, saveMaps, split);
     }
 
     /**
@@ -155,7 +168,7 @@ public final class EvalRunner {
                     .run(topic, recording.endOffsets(), eventsTopic, deadLettersTopic, runId, recording.records());
             EmbeddedInspection.Outcome outcome = new EmbeddedInspection.Outcome(recording.frames(), recording.records(),
                     result.events(), result.deadLetters(), result.jobSeconds());
-            return score(outcome, "kafka://" + bootstrapServers + "/" + topic, outDir, saveMaps);
+            return score(outcome, "kafka://" + bootstrapServers + "/" + topic, outDir, saveMaps, DatasetSplit.ALL);
         } finally {
             if (keepOutputTopics) {
                 out.printf("eval: kept output topics %s and %s%n", eventsTopic, deadLettersTopic);
@@ -170,6 +183,11 @@ public final class EvalRunner {
     /** Scores the outcome and writes report.json and report.html; package-private for the bookkeeping tests. */
     Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps)
             throws IOException {
+        return score(outcome, source, outDir, saveMaps, DatasetSplit.ALL);
+    }
+
+    private Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps,
+                                      DatasetSplit scoredSplit) throws IOException {
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
         Map<String, CategoryMetrics> perSubset = new TreeMap<>();
         List<Scored> scored = new ArrayList<>();
@@ -180,6 +198,7 @@ public final class EvalRunner {
             heatScale = Math.max(heatScale, e.getAnomalyMap() == null ? 0 : e.getAnomalyMap().getMaxValue());
         }
         WorstCases worst = new WorstCases(WorstCases.DEFAULT_PER_SIDE, heatScale > 0 ? heatScale : 1);
+        EventRegionScoring eventRegions = labels == Labels.MASKS ? new EventRegionScoring(maskThreshold) : null;
         for (AnomalyEvent e : outcome.events) {
             Frame frame = outcome.frames.get(e.getFrameId());
             if (frame == null) {
@@ -191,6 +210,9 @@ public final class EvalRunner {
             s.addTo(perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()));
             s.addTo(perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()));
             scored.add(s);
+            if (eventRegions != null) {
+                eventRegions.add(e, frame, e.getCategory(), e.getCategory() + "/" + subset);
+            }
             worst.offer(e.getFrameId(), subset, AvroBytes.toArray(frame.getImage()), s.map,
                     s.mask != null ? s.mask : new boolean[EVAL_SIZE * EVAL_SIZE], EVAL_SIZE, s.defect());
             latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
@@ -207,6 +229,9 @@ public final class EvalRunner {
             s.addTo(perCategory.computeIfAbsent(frame.getCategory(), k -> new CategoryMetrics()));
             s.addTo(perSubset.computeIfAbsent(frame.getCategory() + "/" + subset, k -> new CategoryMetrics()));
             scored.add(s);
+            if (eventRegions != null) {
+                eventRegions.add(null, frame, frame.getCategory(), frame.getCategory() + "/" + subset);
+            }
         }
 
         // With one category the pooled figures are that category's: don't sweep the region metrics twice.
@@ -220,6 +245,8 @@ public final class EvalRunner {
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("dataset", source);
+        report.put("split", scoredSplit.toString());
+        report.put("splitRule", scoredSplit.describe());
         report.put("frames", outcome.recordsPublished);
         report.put("events", outcome.events.size());
         report.put("deadLetters", outcome.deadLetters.size());
@@ -232,6 +259,10 @@ public final class EvalRunner {
                 + "no defect pixel found); dead letters of records that are not frames have no ground truth and are "
                 + "only counted");
         report.putAll(MetricsJson.of(all));
+        if (eventRegions != null) {
+            report.put("eventRegions", eventRegions.pooled());
+            report.put("eventRegionsDefinition", EventRegionScoring.DEFINITION);
+        }
         report.put("framesPerSecond", MetricsJson.round2(outcome.events.size() / outcome.jobSeconds));
         report.put("latencyMsP50", MetricsJson.round2(percentile(latencies, 50)));
         report.put("latencyMsP99", MetricsJson.round2(percentile(latencies, 99)));
@@ -241,10 +272,10 @@ public final class EvalRunner {
         report.put("latencyDefinition", "in-job: Kafka read to event emit (stageLatencyMs.pipeline); a replay publishes "
                 + "ahead of the job, so capture-to-event would measure the backlog");
         Map<String, Object> cats = new LinkedHashMap<>();
-        perCategory.forEach((k, v) -> cats.put(k, MetricsJson.of(v)));
+        perCategory.forEach((k, v) -> cats.put(k, withEventRegions(MetricsJson.of(v), eventRegions, k)));
         report.put("perCategory", cats);
         Map<String, Object> subsets = new LinkedHashMap<>();
-        perSubset.forEach((k, v) -> subsets.put(k, MetricsJson.of(v)));
+        perSubset.forEach((k, v) -> subsets.put(k, withEventRegions(MetricsJson.of(v), eventRegions, k)));
         report.put("perSubset", subsets);
         report.put("labels", labels.name().toLowerCase(Locale.ROOT));
         report.put("protocol", labels == Labels.MASKS
@@ -275,6 +306,14 @@ public final class EvalRunner {
                 outDir.resolve("report.json"));
         out.printf("report: %s%n", outDir.resolve("report.html"));
         return report;
+    }
+
+    private static Map<String, Object> withEventRegions(Map<String, Object> metrics, EventRegionScoring eventRegions,
+                                                        String key) {
+        if (eventRegions != null && eventRegions.of(key) != null) {
+            metrics.put("eventRegions", eventRegions.of(key));
+        }
+        return metrics;
     }
 
     /**

@@ -48,6 +48,12 @@ public final class HtmlReport {
             new String[] {"aupro", "AUPRO, FPR up to 0.3 (%)"},
             new String[] {"regionMaxF1Reference", "Region max-F1, reference counting (%)"},
             new String[] {"regionMaxF1", "Region max-F1, one-to-one (%)"},
+            new String[] {"eventRegions.precision", "Event regions: precision at IoU \u2265 0.3 (%)"},
+            new String[] {"eventRegions.recall", "Event regions: recall at IoU \u2265 0.3 (%)"},
+            new String[] {"eventRegions.f1", "Event regions: F1 at IoU \u2265 0.3 (%)"},
+            new String[] {"eventRegions.predicted", "Event regions: predicted"},
+            new String[] {"eventRegions.groundTruth", "Event regions: ground-truth components"},
+            new String[] {"eventRegions.matched", "Event regions: matched"},
             new String[] {"images", "Images"},
             new String[] {"defectImages", "Defect images"},
             new String[] {"imageThresholdAtMaxF1", "Image score at max-F1 (raw)"});
@@ -65,6 +71,9 @@ public final class HtmlReport {
             new String[] {"aupro", "AUPRO"},
             new String[] {"regionMaxF1Reference", "region F1 (ref)"},
             new String[] {"regionMaxF1", "region F1"},
+            new String[] {"eventRegions.precision", "event-region P"},
+            new String[] {"eventRegions.recall", "event-region R"},
+            new String[] {"eventRegions.f1", "event-region F1"},
             new String[] {"imageThresholdAtMaxF1", "threshold"});
 
     private static final List<String[]> THROUGHPUT = List.of(
@@ -89,7 +98,8 @@ public final class HtmlReport {
     private static final Set<String> PLACED = placedKeys();
 
     private static Set<String> placedKeys() {
-        Set<String> keys = new LinkedHashSet<>(List.of("perCategory", "perSubset", "stageMsMean", "latencyDefinition"));
+        Set<String> keys = new LinkedHashSet<>(List.of("perCategory", "perSubset", "stageMsMean", "latencyDefinition",
+                "eventRegions"));
         for (List<String[]> rows : List.of(METRICS, THROUGHPUT, PROVENANCE)) {
             rows.forEach(r -> keys.add(r[0]));
         }
@@ -206,7 +216,7 @@ public final class HtmlReport {
     private static void keyValueTable(StringBuilder h, String id, Map<String, ?> values, List<String[]> rows) {
         h.append("<table id=\"").append(id).append("\">\n");
         for (String[] row : rows) {
-            h.append("<tr><th>").append(row[1]).append("</th>").append(valueCell(values.get(row[0]), row[0]))
+            h.append("<tr><th>").append(row[1]).append("</th>").append(valueCell(lookup(values, row[0]), row[0]))
                     .append("</tr>\n");
         }
         h.append("</table>\n");
@@ -225,7 +235,7 @@ public final class HtmlReport {
                 Map<?, ?> metrics = row.getValue() instanceof Map<?, ?> m ? m : Map.of();
                 h.append("<tr><th>").append(escape(String.valueOf(row.getKey()))).append("</th>");
                 for (String[] col : COLUMNS) {
-                    h.append(valueCell(metrics.get(col[0]), col[0]));
+                    h.append(valueCell(lookup(metrics, col[0]), col[0]));
                 }
                 h.append("</tr>\n");
             }
@@ -336,6 +346,16 @@ public final class HtmlReport {
         return Double.isNaN(v) ? 0 : Math.max(0, Math.min(1, v));
     }
 
+    /** {@code values.get(key)}, where {@code a.b} reads key b of the map under key a. */
+    static Object lookup(Map<?, ?> values, String key) {
+        int dot = key.indexOf('.');
+        if (dot < 0) {
+            return values.get(key);
+        }
+        return values.get(key.substring(0, dot)) instanceof Map<?, ?> inner ? lookup(inner, key.substring(dot + 1))
+                : null;
+    }
+
     private static String valueCell(Object value, String key) {
         String text = formatValue(value, key);
         return isMissing(value) ? "<td class=\"na\">" + text + "</td>" : "<td class=\"num\">" + text + "</td>";
@@ -386,7 +406,8 @@ public final class HtmlReport {
 
     private static boolean isPercent(String key) {
         return key.startsWith("pixel") || key.startsWith("image") && !key.equals("images")
-                || key.equals("aupro") || key.startsWith("regionMaxF1");
+                || key.equals("aupro") || key.startsWith("regionMaxF1")
+                || key.matches("(.*\\.)?eventRegions\\.(precision|recall|f1)");
     }
 
     private static String format(double v, int decimals) {

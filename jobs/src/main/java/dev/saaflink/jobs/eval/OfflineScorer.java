@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.ingest.DatasetScanner;
+import dev.saaflink.jobs.ingest.DatasetSplit;
 import dev.saaflink.operators.eval.CategoryMetrics;
 import dev.saaflink.operators.eval.EvaluationSummary;
 
@@ -88,6 +89,15 @@ public final class OfflineScorer {
      *     maps, or when nothing is left to score
      */
     public Map<String, Object> score(Path maps, Path dataset, String category, Path outFile) throws IOException {
+        return score(maps, dataset, category, outFile, DatasetSplit.ALL);
+    }
+
+    /**
+     * As {@link #score(Path, Path, String, Path)}, scoring only the images of one half ({@link DatasetSplit}); the
+     * maps of the other half's images are recognised, counted under {@code counts.imagesInOtherHalf} and left out.
+     */
+    public Map<String, Object> score(Path maps, Path dataset, String category, Path outFile, DatasetSplit split)
+            throws IOException {
         if (!Files.isDirectory(maps)) {
             throw new IllegalArgumentException("maps folder not found: " + maps.toAbsolutePath());
         }
@@ -103,7 +113,16 @@ public final class OfflineScorer {
         List<String> withoutGroundTruth = new ArrayList<>();
         List<String> withoutMaskFile = new ArrayList<>();
         Set<Path> usedMaps = new HashSet<>();
+        int otherHalf = 0;
         for (DatasetItem item : items) {
+            if (!split.contains(item)) {
+                otherHalf++;
+                Path map = hasGroundTruthFolder(item) ? findMap(maps, item, singleCategoryRoot) : null;
+                if (map != null) {
+                    usedMaps.add(map.toAbsolutePath().normalize());
+                }
+                continue;
+            }
             if (!hasGroundTruthFolder(item)) {
                 withoutGroundTruth.add(label(item));
                 continue;
@@ -150,6 +169,8 @@ public final class OfflineScorer {
         report.put("maps", maps.toString());
         report.put("dataset", dataset.toString());
         report.put("category", category == null || category.isBlank() ? null : category.trim());
+        report.put("split", split.toString());
+        report.put("splitRule", split.describe());
         report.putAll(MetricsJson.of(overall));
         Map<String, Object> cats = new LinkedHashMap<>();
         perCategory.forEach((k, v) -> cats.put(k, MetricsJson.of(v)));
@@ -159,6 +180,7 @@ public final class OfflineScorer {
         }
         Map<String, Object> counts = new LinkedHashMap<>();
         counts.put("imagesInDataset", items.size());
+        counts.put("imagesInOtherHalf", otherHalf);
         counts.put("imagesScored", matches.size());
         counts.put("imagesWithoutMap", listing(withoutMap));
         counts.put("mapsWithoutImage", listing(withoutImage));

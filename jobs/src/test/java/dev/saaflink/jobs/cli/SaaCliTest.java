@@ -71,6 +71,28 @@ class SaaCliTest {
     }
 
     @Test
+    void evalRefusesASplitOrRepeatItCannotHonourBeforeAnyRun() {
+        String out = dir.resolve("out").toString();
+        assertThat(run("eval", "--dataset", dir.toString(), "--out", out, "--split", "half")).isEqualTo(2);
+        assertThat(err.toString()).contains("--split must be all, tune or validate, got half");
+
+        assertThat(run("eval", "--bootstrap-servers", "localhost:1", "--topic", "t", "--out", out,
+                "--split", "tune")).isEqualTo(2);
+        assertThat(err.toString()).contains("no --category, --limit, --split or --repeat-orders");
+
+        assertThat(run("eval", "--dataset", dir.toString(), "--out", out, "--repeat-orders", "3",
+                "--order", "sorted")).isEqualTo(2);
+        assertThat(err.toString()).contains("give --seed for the first seed, not --order");
+
+        assertThat(run("eval", "--dataset", dir.toString(), "--out", out, "--repeat-orders", "-1")).isEqualTo(2);
+        assertThat(err.toString()).contains("--repeat-orders must be >= 0");
+
+        assertThat(run("score", "--maps", dir.toString(), "--masks", dir.toString(), "--out", out,
+                "--split", "x")).isNotZero();
+        assertThat(err.toString()).contains("--split must be all, tune or validate");
+    }
+
+    @Test
     void failuresExitWithOneAndOneLine() {
         // the Kafka settings file is read before any connection is made
         int code = run("ingest", "--bootstrap-servers", "localhost:1", "--topic", "t",

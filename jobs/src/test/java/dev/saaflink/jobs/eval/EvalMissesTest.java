@@ -11,11 +11,13 @@ import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.decode.RejectReason;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.saa.AnomalyMaps;
+import dev.saaflink.operators.saa.MaskRle;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.AnomalyMap;
 import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.schemas.Frame;
 import dev.saaflink.schemas.ImageEncoding;
+import dev.saaflink.schemas.Region;
 import dev.saaflink.schemas.RegionSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +93,60 @@ class EvalMissesTest {
         assertThat(report.get("framesWithoutResult").asInt()).isEqualTo(1);
         assertThat(report.get("images").asInt()).isEqualTo(3);
         assertThat(report.get("imageAuroc").asDouble()).isCloseTo(50.0, within(0.01));
+    }
+
+    /**
+     * The events' own regions against the mask components. A's event carries two regions: its 100x100 block, given
+     * as a 200x200 mask (the 50x50 block; brought to the mask's 400x400 by nearest neighbour), which locates A's
+     * component, and a 20x20 square far from it (false). B (defect-free) carries one region (false). C is a dead
+     * letter: its one component is missed. Pooled: 3 predicted, 2 components, 1 matched: precision 1/3, recall 1/2,
+     * F1 = (2 * 1/3 * 1/2) / (1/3 + 1/2) = 0.4.
+     */
+    @Test
+    void eventRegionsAreMatchedAgainstMaskComponentsAndADeadLetterMissesItsComponents() throws Exception {
+        EmbeddedInspection.Outcome base = outcome(true, true);
+        List<AnomalyEvent> events = new ArrayList<>();
+        for (AnomalyEvent e : base.events) {
+            List<Region> regions = e.getFrameId().equals("c/crack/A")
+                    ? List.of(region(200, 0, 0, 50), region(N, 300, 300, 20))
+                    : List.of(region(N, 200, 200, 30));
+            events.add(AnomalyEvent.newBuilder(e).setRegions(regions).build());
+        }
+        JsonNode report = score(new EmbeddedInspection.Outcome(base.frames, base.recordsPublished, events,
+                base.deadLetters, base.jobSeconds), tmp.resolve("regions"));
+
+        assertThat(report.at("/eventRegions/predicted").asInt()).isEqualTo(3);
+        assertThat(report.at("/eventRegions/groundTruth").asInt()).isEqualTo(2);
+        assertThat(report.at("/eventRegions/matched").asInt()).isEqualTo(1);
+        assertThat(report.at("/eventRegions/precision").asDouble()).isEqualTo(33.33);
+        assertThat(report.at("/eventRegions/recall").asDouble()).isEqualTo(50.0);
+        assertThat(report.at("/eventRegions/f1").asDouble()).isEqualTo(40.0);
+        assertThat(report.at("/eventRegions/iouThreshold").asDouble()).isEqualTo(0.3);
+        assertThat(report.at("/perSubset/c~1crack/eventRegions/precision").asDouble()).isEqualTo(50.0);
+        assertThat(report.at("/perSubset/c~1crack/eventRegions/recall").asDouble()).isEqualTo(50.0);
+        assertThat(report.at("/perSubset/c~1free/eventRegions/precision").asDouble()).isEqualTo(0.0);
+        assertThat(report.at("/perSubset/c~1free/eventRegions/groundTruth").asInt()).isZero();
+        assertThat(report.get("eventRegionsDefinition").asText()).contains("IoU", "one-to-one", "dead letter");
+        assertThat(Files.readString(tmp.resolve("regions/report.html")))
+                .contains("Event regions: F1 at IoU", "<td class=\"num\">40.00</td>");
+    }
+
+    /** A region whose mask is a {@code side x side} square at (x, y) of a {@code size x size} grid. */
+    private static Region region(int size, int x, int y, int side) {
+        boolean[] mask = new boolean[size * size];
+        for (int yy = y; yy < y + side; yy++) {
+            for (int xx = x; xx < x + side; xx++) {
+                mask[yy * size + xx] = true;
+            }
+        }
+        List<Integer> counts = new ArrayList<>();
+        for (int c : MaskRle.encode(mask)) {
+            counts.add(c);
+        }
+        return Region.newBuilder().setX1(x).setY1(y).setX2(x + side).setY2(y + side).setDetectorScore(1)
+                .setRescoredScore(1).setLabel("hand-made").setAreaPixels(side * side)
+                .setMask(dev.saaflink.schemas.MaskRle.newBuilder().setWidth(size).setHeight(size).setCounts(counts)
+                        .build()).build();
     }
 
     private static JsonNode score(EmbeddedInspection.Outcome outcome, Path out) throws Exception {

@@ -93,6 +93,10 @@ class EvalReplayITCase {
                 assertThat(replay.get(metric).asDouble()).as(metric).isEqualTo(direct.get(metric).asDouble());
             }
             assertThat(replay.get("imageAuroc").asDouble()).as("some signal on 5 defect vs 2 free tiles").isPositive();
+            // the events' own regions are scored alike, and the two missed frames' components count as missed
+            assertThat(replay.get("eventRegions")).isEqualTo(direct.get("eventRegions"));
+            assertThat(direct.at("/eventRegions/groundTruth").asInt())
+                    .isGreaterThanOrEqualTo(direct.at("/eventRegions/matched").asInt()).isPositive();
         }
     }
 

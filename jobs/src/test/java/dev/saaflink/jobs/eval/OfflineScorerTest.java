@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saaflink.jobs.cli.SaaCli;
+import dev.saaflink.jobs.ingest.DatasetSplit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -117,6 +118,35 @@ class OfflineScorerTest {
         assertThat(r).containsKey("perCategory");
         assertThat(printed.toString()).startsWith("score: 3 images (1 defect) in 1 category")
                 .contains("pixelAuroc=100.00");
+    }
+
+    /**
+     * The halves of a/a, a/b and a/c, from {@code printf '%s' a/a | sha256sum} and so on: first bytes 01, c1, 24, so
+     * a and b are in the validation half and c in the tuning half.
+     */
+    @Test
+    void aSplitScoresOneHalfAndCountsTheOtherHalfsMapsAsKnown() throws IOException {
+        Path data = dataset();
+        Path maps = dir.resolve("maps");
+        MapFiles.writePng16(maps.resolve("a/a.png"), blockMap(1f, 0f), N, N, 1.0);
+        npy(maps.resolve("a/b.npy"), blockMap(0f, 0f), N, N);
+        npy(maps.resolve("a/c.npy"), blockMap(0f, 0f), N, N);
+
+        scorer(false).score(maps, data, null, dir.resolve("tune.json"), DatasetSplit.TUNE);
+        JsonNode tune = read(dir.resolve("tune.json"));
+        assertThat(tune.get("split").asText()).isEqualTo("tune");
+        assertThat(tune.get("images").asInt()).isEqualTo(1);
+        assertThat(tune.get("defectImages").asInt()).isZero();
+        assertThat(tune.at("/counts/imagesInOtherHalf").asInt()).isEqualTo(2);
+        assertThat(tune.at("/counts/mapsWithoutImage/count").asInt()).isZero();
+
+        scorer(false).score(maps, data, null, dir.resolve("validate.json"), DatasetSplit.VALIDATE);
+        JsonNode validate = read(dir.resolve("validate.json"));
+        assertThat(validate.get("images").asInt()).isEqualTo(2);
+        assertThat(validate.get("defectImages").asInt()).isEqualTo(1);
+        assertThat(validate.get("imageAuroc").asDouble()).isEqualTo(100.0);
+        assertThat(validate.at("/counts/imagesInOtherHalf").asInt()).isEqualTo(1);
+        assertThat(validate.get("splitRule").asText()).contains("SHA-256", "odd");
     }
 
     @Test
