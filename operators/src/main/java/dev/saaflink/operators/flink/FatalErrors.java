@@ -17,7 +17,17 @@ public final class FatalErrors {
     private FatalErrors() {}
 
     public static boolean isFatal(Throwable t) {
-        return ExceptionUtils.isJvmFatalOrOutOfMemoryError(t) || t instanceof LinkageError;
+        return isJvmFatal(t) || t instanceof LinkageError;
+    }
+
+    /**
+     * Only what means the JVM itself is broken (out of memory, {@link InternalError}, {@link UnknownError},
+     * {@link ThreadDeath}), not {@link LinkageError}. The model stages use this: their sessions are loaded at open, so a
+     * {@code LinkageError} (an {@link UnsatisfiedLinkError}) from inside one model call is that call's failure, retried
+     * and then dead-lettered like any other.
+     */
+    public static boolean isJvmFatal(Throwable t) {
+        return ExceptionUtils.isJvmFatalOrOutOfMemoryError(t);
     }
 
     /** Rethrows {@code t} when it is fatal; returns otherwise. */

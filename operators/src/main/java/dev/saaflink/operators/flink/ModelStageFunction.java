@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * worker while later frames queued behind it and timed out too. The worker queue holds at most the async capacity
  * (Flink admits no more, and answered frames leave it at once); a frame that still finds it full, or the stage
  * closed, leaves as {@code MODEL_FAILED} rather than being queued without bound.
- * Errors that mean the JVM is broken ({@link FatalErrors}: out of memory, a broken classpath) are not a frame's
- * failure: they fail the request, and so the job.
+ * Errors that mean the JVM is broken ({@link FatalErrors#isJvmFatal}: out of memory, an internal error) are not a
+ * frame's failure: they fail the request, and so the job.
  *
  * <p>Metrics ({@link ModelStageMetrics}): under {@code saa -> stage=<stage>} the {@code inFlight} gauge and the
  * {@code timeouts}, {@code retries}, {@code failures} counters; under {@code saa -> model=<model>} an
@@ -173,7 +173,7 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
             try (ModelCall.Scope scope = call.enter()) {
                 done = runWithRetries(frame, call);
             } catch (Error e) {
-                // Only FatalErrors leave runWithRetries. Not the frame's fault and not recoverable here: fail the
+                // Only JVM-fatal errors leave runWithRetries. Not the frame's fault and not recoverable here: fail the
                 // request, which fails the job.
                 if (claim()) {
                     result.completeExceptionally(e);
@@ -217,7 +217,9 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
                 metrics.recordInference(before, frame.stageMs);
                 return frame;
             } catch (Throwable e) { // any non-fatal Error of a model call too: the frame fails, the worker and job live on
-                FatalErrors.rethrowIfFatal(e);
+                if (FatalErrors.isJvmFatal(e)) {
+                    throw (Error) e;
+                }
                 if (call.isCancelled()) { // e.g. the ModelCallCancelledException of a terminated run
                     LOG.debug("{} on frame {} stopped: {}", stage, frame.frame.frameId, e.toString());
                     return null;
