@@ -42,7 +42,7 @@ import java.util.function.UnaryOperator;
  * frames → decode ─┬→ SAM encoder (async) → keyBy(camera, category) → stream-context saliency (keyed memory)
  *                  │      → saliency + proposals + property filter + SAM decoder (async)
  *            ▲     │        → split failures ─┬→ rescoring + top-K + fusion (chained, no keyBy) → events
- *            │     └────── dead letters ←──────┴──────────────────────────────┘ (a frame fusion throws on)
+ *            │     └────── dead letters ←──────┴─────────────────────┘ (a frame fusion throws on)
  *   config ──┘ broadcast (only with a config topic); rejected config records → config errors
  * </pre>
  *
