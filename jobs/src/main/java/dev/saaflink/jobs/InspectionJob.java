@@ -41,10 +41,13 @@ import java.util.function.UnaryOperator;
  * <pre>
  * frames → decode ─┬→ SAM encoder (async) → keyBy(camera, category) → stream-context saliency (keyed memory)
  *                  │      → saliency + proposals + property filter + SAM decoder (async)
- *            ▲     │        → split failures ─┬→ keyBy(camera) → rescoring + top-K + fusion → events
- *            │     └────── dead letters ←──────┴──────────────────────────────┘ (a frame fusion throws on)
+ *            ▲     │        → split failures ─┬→ rescoring + top-K + fusion (chained, no keyBy) → events
+ *            │     └────── dead letters ←──────┴─────────────────────┘ (a frame fusion throws on)
  *   config ──┘ broadcast (only with a config topic); rejected config records → config errors
  * </pre>
+ *
+ * Fusion holds no state, so it runs chained to the split in the same task: a keyBy there would only ship every
+ * frame's masks over the network. It kept its uid when that keyBy went, so savepoints from before still restore.
  *
  * With {@link #withLiveConfig} a second source, the config topic, is broadcast into decode, which then resolves each
  * frame's category config with the live overrides; rejected config records go to their own sink.
@@ -130,8 +133,8 @@ public final class InspectionJob {
                 .process(new SplitFailuresFunction(settings.deadLetterPayloadMaxBytes))
                 .name("split-failures").uid("split-failures");
 
+        // No keyBy: fusion is stateless and chains to the split (same parallelism, forward), saving a shuffle.
         SingleOutputStreamOperator<AnomalyEvent> anomalyEvents = regions
-                .keyBy(r -> r.cameraId)
                 .process(new FuseRegionsFunction(settings, generator.source(), modelIds(generator, settings.inspection)))
                 .name("rescore-topk-fusion").uid("fusion");
 

@@ -139,7 +139,8 @@ public final class BenchRunner {
                         + "includes the wait for the checkpoint that commits the event's transaction",
                 "emitLatencyMs", "capture time to the event leaving the fusion operator, before the sink",
                 "cpuSeconds", "CPU time of this process by thread group over each whole run (start-up included), "
-                        + "from /proc/self/task; what the job spends besides the model workers is its overhead"));
+                        + "from /proc/self/task; what the job spends besides the model workers and the stream-context "
+                        + "task (whose scoring the bare loop does on its model threads) is its overhead"));
         report.put("machine", RunEnvironment.machine());
         report.put("versions", RunEnvironment.versions());
         report.put("time", Instant.now().toString());

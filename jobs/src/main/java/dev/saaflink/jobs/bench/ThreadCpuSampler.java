@@ -82,6 +82,13 @@ final class ThreadCpuSampler implements AutoCloseable {
         if (n.startsWith("samEncoder-") || n.startsWith("segmentation-") || n.startsWith("bench-model")) {
             return "modelWorkers";
         }
+        if (n.startsWith("stream-context")) {
+            // The task thread of the chain the keyed stream-context operator heads: it scores each frame against
+            // the camera's memory (model work, which the bare loop counts under modelWorkers), besides reading the
+            // frame and its embedding off the keyBy and running what is chained after it. Left in "other" it would
+            // count the scoring as the job's overhead.
+            return "streamContextTask";
+        }
         if (n.startsWith("C1 Compiler") || n.startsWith("C2 Compiler")) {
             return "jitCompiler";
         }

@@ -18,6 +18,8 @@ class ThreadCpuSamplerTest {
         assertThat(ThreadCpuSampler.group("samEncoder-0-wo")).isEqualTo("modelWorkers");
         assertThat(ThreadCpuSampler.group("segmentation-0-")).isEqualTo("modelWorkers");
         assertThat(ThreadCpuSampler.group("bench-model-1")).isEqualTo("modelWorkers");
+        // "stream-context -> saliency-regions-sam-decoder -> ... (1/1)#0": scores frames, so not overhead
+        assertThat(ThreadCpuSampler.group("stream-context ")).isEqualTo("streamContextTask");
         assertThat(ThreadCpuSampler.group("C2 CompilerThre")).isEqualTo("jitCompiler");
         assertThat(ThreadCpuSampler.group("GC Thread#0")).isEqualTo("garbageCollector");
         assertThat(ThreadCpuSampler.group("data-plane-kafk")).isEqualTo("kafkaBroker");

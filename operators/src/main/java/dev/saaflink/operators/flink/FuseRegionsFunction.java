@@ -13,7 +13,7 @@ import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.RegionSource;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,16 +21,18 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 
 /**
- * Keyed by camera: saliency rescoring, confidence top-K and fusion into the anomaly map, then the event, with the
- * category config and version the frame carries from decode. Holds no state yet; keying by camera is where
- * per-camera context (stream memory) attaches.
+ * Saliency rescoring, confidence top-K and fusion into the anomaly map, then the event, with the category config and
+ * version the frame carries from decode. Each frame is fused on its own (no state: the per-camera memory lives in
+ * the keyed stream-context operator upstream), so this runs chained to the split after segmentation, in the same
+ * task: no keyBy, no network shuffle of every frame's masks. The job keeps its uid ({@code fusion}); a savepoint
+ * from when it was keyed restores, as it held no state.
  *
  * <p>Anything a frame makes fusion or the event builder throw becomes a dead letter of that frame on
  * {@link DeadLetterOutput#TAG} (stage {@value #STAGE}, reason {@code PROCESSING_FAILED}), built from the
  * {@link FrameRegions#source} coordinates with an empty payload, instead of failing the task: a task failure would
  * restart the job on the same frame forever. Errors that mean the JVM is broken ({@link FatalErrors}) still fail it.
  */
-public final class FuseRegionsFunction extends KeyedProcessFunction<String, FrameRegions, AnomalyEvent> {
+public final class FuseRegionsFunction extends ProcessFunction<FrameRegions, AnomalyEvent> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(FuseRegionsFunction.class);
 

