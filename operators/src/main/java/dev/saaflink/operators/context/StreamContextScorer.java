@@ -1,6 +1,7 @@
 package dev.saaflink.operators.context;
 
 import ai.onnxruntime.OrtException;
+import dev.saaflink.models.runtime.ModelCall;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.saliency.MemoryScoring;
 import dev.saaflink.models.saliency.OnnxMemoryScorer;
@@ -197,7 +198,11 @@ public final class StreamContextScorer implements AutoCloseable {
         }
         float[] out = new float[positions];
         double[] unit = new double[channels];
+        ModelCall call = ModelCall.current(); // checked between cells, so that a time bound can stop it
         for (int p = 0; p < positions; p++) {
+            if (call != null) {
+                call.throwIfCancelled();
+            }
             int x = p % w;
             int y = p / w;
             double ss = 0;
