@@ -70,7 +70,7 @@ public final class LocalFlink {
      * incremental checkpoints are the long-proven answer at this size. A cluster sets
      * the same two keys in its config.yaml (deploy/README.md).
      */
-    static void rocksDbIncremental(Configuration conf) {
+    public static void rocksDbIncremental(Configuration conf) {
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
     }

@@ -103,6 +103,22 @@ public final class StreamContextScorer implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Adds the frame to the memory without scoring it (the state benchmark, {@code saa bench --cameras}, which
+     * measures what the memory costs in state and checkpoints, not the scoring): the same pooled, sampled, unit
+     * patch vectors {@link #scoreAndRemember} would store. Same memory rules as {@link #apply}.
+     */
+    public StreamMemory remember(FrameInProgress p, StreamMemory memory) {
+        SamEmbedding emb = p.embedding;
+        StreamMemory m = memory != null && memory.fits(config.getMemoryFrames(), emb.channels,
+                config.getPatchesPerFrame()) ? memory : newMemory(emb.channels);
+        int w = emb.validGridW();
+        int h = emb.validGridH();
+        float[] query = pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
+        m.add(sample(query, w * h, emb.channels, m.perFrame));
+        return m;
+    }
+
     /** An empty memory for frames with this embedding's channel count. */
     public StreamMemory newMemory(int channels) {
         return new StreamMemory(config.getMemoryFrames(), channels, config.getPatchesPerFrame());

@@ -58,7 +58,9 @@ import java.util.concurrent.TimeUnit;
  * that frame's C × S patch vectors as fp16, {@link Fp16}, 512 KB for the defaults) plus a few bytes of bookkeeping
  * ({@value #RING_STATE}, {@link MemoryRing}). A frame reads every slot (reads write nothing) and writes only its own
  * slot and the ring. With RocksDB and incremental checkpoints, a checkpoint then uploads only the SST files written
- * since the last one: about the frames of the interval × slot size, plus compaction. Both states carry the same TTL.
+ * since the last one: about the frames of the interval × slot size, plus compaction. Expiry: the ring carries the
+ * idleTtl TTL, refreshed when a frame is remembered; the slots carry none (a TTL refreshed on read would rewrite
+ * every slot on every frame) and are cleared by a processing-time timer once the ring has expired.
  * A memory of the layout before (one {@code StreamMemory} value under {@value #MEMORY_STATE}, e.g. from an older
  * savepoint) is moved into slots on its key's first frame and then cleared.
  *
@@ -84,9 +86,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Keys come from the frames, so from anyone who can write to the frames topic; each holds a memory of up to
  * {@link StreamContextConfig#memoryBytesPerKey} bytes. Two bounds keep that heap finite:
  * <ul>
- *   <li>a memory idle for {@code streamContext.idleTtl} expires (Flink state TTL, processing time, refreshed on
- *       every read and write; cleaned up incrementally on the heap backend, by compaction on RocksDB, and left out of
- *       full snapshots);</li>
+ *   <li>a memory in which no frame was remembered for {@code streamContext.idleTtl} expires (its ring: Flink state
+ *       TTL, processing time, refreshed by every remembered frame; cleaned up incrementally on the heap backend, by
+ *       compaction on RocksDB, and left out of full snapshots; its slots: cleared by the key's idle timer);</li>
  *   <li>at most {@code streamContext.maxCamerasPerSubtask} keys are admitted per subtask ({@link KeyBudget}); a frame
  *       of one more key fails with {@code TOO_MANY_CAMERAS} and allocates nothing. The budget's keys and their
  *       last-seen times are snapshotted as union operator state and, on restore, each subtask keeps the keys of its
@@ -114,6 +116,8 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
     public static final String KEYS_STATE = "stream-context-keys";
 
     private final PipelineSettings settings;
+    /** False only in the state benchmark: frames are remembered without being scored. */
+    private final boolean scoring;
 
     private transient KeyBudget budget;
     private transient ListState<Tuple2<String, Long>> budgetState;
@@ -127,7 +131,16 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
     private transient Counter warmupFrames;
 
     public StreamContextFunction(PipelineSettings settings) {
+        this(settings, true);
+    }
+
+    /**
+     * @param scoring false for the state benchmark ({@code saa bench --cameras}): each frame only enters its memory
+     *     (same state reads and writes, no scoring, no saliency map)
+     */
+    public StreamContextFunction(PipelineSettings settings, boolean scoring) {
         this.settings = settings;
+        this.scoring = scoring;
     }
 
     /** The key: one memory per camera and category config. */
@@ -143,21 +156,36 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         return withTtl(new ValueStateDescriptor<>(MEMORY_STATE, TypeInformation.of(StreamMemory.class)), config);
     }
 
-    /** The slots' state descriptor, with the same TTL as {@link #ringDescriptor}. */
+    /**
+     * The slots' state descriptor: without a TTL. A TTL refreshed on read would rewrite every slot on every frame (the
+     * timestamp lives in the stored value), which is exactly the checkpoint cost this layout avoids; one refreshed on
+     * write only would expire the oldest frames of a camera that sends fewer than memoryFrames frames per idleTtl.
+     * So the slots are cleared by the key's idle timer ({@link #onTimer}) once its ring has expired.
+     */
     public static MapStateDescriptor<Integer, byte[]> slotsDescriptor(StreamContextConfig config) {
-        return withTtl(new MapStateDescriptor<>(SLOTS_STATE, Types.INT,
-                PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO), config);
-    }
-
-    /** The ring's state descriptor. */
-    public static ValueStateDescriptor<MemoryRing> ringDescriptor(StreamContextConfig config) {
-        return withTtl(new ValueStateDescriptor<>(RING_STATE, TypeInformation.of(MemoryRing.class)), config);
+        return new MapStateDescriptor<>(SLOTS_STATE, Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
     }
 
     /**
-     * A TTL of {@code streamContext.idleTtl} unless that is 0. Every frame reads the ring and all slots, so their
-     * timestamps move together and a memory expires as a whole.
+     * The ring's state descriptor: with the TTL, refreshed when a frame is remembered (the ring is written with every
+     * one; reading it, as the idle timer does, does not keep a memory alive).
      */
+    public static ValueStateDescriptor<MemoryRing> ringDescriptor(StreamContextConfig config) {
+        ValueStateDescriptor<MemoryRing> d = new ValueStateDescriptor<>(RING_STATE,
+                TypeInformation.of(MemoryRing.class));
+        if (!config.getIdleTtl().isZero()) {
+            d.enableTimeToLive(StateTtlConfig.newBuilder(config.getIdleTtl())
+                    .useProcessingTime()
+                    .updateTtlOnCreateAndWrite()
+                    .neverReturnExpired()
+                    .cleanupFullSnapshot()
+                    .cleanupIncrementally(10, false)
+                    .build());
+        }
+        return d;
+    }
+
+    /** A TTL of {@code streamContext.idleTtl} unless that is 0 (the old layout's value, as it was). */
     private static <D extends StateDescriptor<?, ?>> D withTtl(D d, StreamContextConfig config) {
         if (!config.getIdleTtl().isZero()) {
             d.enableTimeToLive(StateTtlConfig.newBuilder(config.getIdleTtl())
@@ -230,7 +258,9 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         if (!p.failed()) {
             try {
                 if (budget.admit(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime())) {
-                    score(p);
+                    if (score(p)) {
+                        armIdleTimer(ctx);
+                    }
                 } else {
                     p.failure = new StageFailure(STAGE, RejectReason.TOO_MANY_CAMERAS, IllegalStateException.class
                             .getName(), "camera '" + p.frame.cameraId + "' (category config '" + p.configCategory
@@ -248,14 +278,15 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         out.collect(p);
     }
 
-    private void score(FrameInProgress p) throws Exception {
+    /** Scores and remembers the frame; true when its memory was written. */
+    private boolean score(FrameInProgress p) throws Exception {
         StreamMemory before = load();
         StreamMemory m;
         long timeoutMs = settings.streamContextTimeoutMillis;
         ModelCall call = new ModelCall(STAGE + " of frame " + p.frame.frameId);
         ScheduledFuture<?> timer = watchdog.schedule(call::cancel, timeoutMs, TimeUnit.MILLISECONDS);
         try (ModelCall.Scope scope = call.enter()) {
-            m = scorer.apply(p, before);
+            m = scoring ? scorer.apply(p, before) : scorer.remember(p, before);
         } catch (ModelCallCancelledException e) {
             timeouts.inc();
             LOG.warn("Stream-context saliency of frame {} of camera {} took over {} ms: cancelled, memory unchanged",
@@ -263,13 +294,13 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
             p.saliency = null;
             p.failure = new StageFailure(STAGE, RejectReason.TIMEOUT, "java.util.concurrent.TimeoutException",
                     STAGE + " did not finish within " + timeoutMs + " ms (streamContextTimeoutMillis)");
-            return;
+            return false;
         } catch (Exception | Error e) {
             FatalErrors.rethrowIfFatal(e);
             LOG.warn("Stream-context saliency failed for frame {} of camera {}: {}", p.frame.frameId,
                     p.frame.cameraId, e.toString());
             p.failure = new StageFailure(STAGE, RejectReason.MODEL_FAILED, e);
-            return;
+            return false;
         } finally {
             timer.cancel(false);
         }
@@ -277,7 +308,34 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         if (m.added <= settings.inspection.getStreamContext().getWarmupFrames()) {
             warmupFrames.inc(); // the memory held fewer than warmupFrames frames before this one
         }
-        inferenceMillis.update(Math.round(p.stageMs.get(STAGE)));
+        if (scoring) {
+            inferenceMillis.update(Math.round(p.stageMs.get(STAGE)));
+        }
+        return true;
+    }
+
+    /**
+     * Registers the timer that clears the key's slots once its ring has expired (idleTtl after the last remembered
+     * frame). Timestamps are rounded up to a sixteenth of idleTtl, so a key holds at most about 17 pending timers
+     * however many frames it sends; each fires at or after the ring's expiry for the frames before it.
+     */
+    private void armIdleTimer(Context ctx) {
+        long ttl = settings.inspection.getStreamContext().getIdleTtl().toMillis();
+        if (ttl == 0) {
+            return;
+        }
+        long bucket = Math.max(1, ttl / 16);
+        long due = ctx.timerService().currentProcessingTime() + ttl;
+        ctx.timerService().registerProcessingTimeTimer(Math.floorDiv(due + bucket - 1, bucket) * bucket);
+    }
+
+    /** An idle timer: when the key's ring has expired (no frame remembered for idleTtl), its slots go too. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FrameInProgress> out) throws Exception {
+        if (ring.value() == null) {
+            slots.clear();
+            legacyMemory.clear();
+        }
     }
 
     /**

@@ -190,8 +190,8 @@ class StreamContextFunctionTest {
     /** Sets the harness's processing time and the state TTL's clock, which in a job are both the wall clock. */
     private static void clock(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
                               long millis) throws Exception {
+        h.setStateTtlProcessingTime(millis); // first: the timers that setProcessingTime fires see the same time
         h.setProcessingTime(millis);
-        h.setStateTtlProcessingTime(millis);
     }
 
     private static void assertRejectedAsOneCameraTooMany(FrameInProgress p) {
@@ -361,7 +361,8 @@ class StreamContextFunctionTest {
         assertScoredAgainstMemory(process(h, frame("cam-a", "a-2"))); // 999 ms idle: still there, and refreshed
         clock(h, 1998);
         assertScoredAgainstMemory(process(h, frame("cam-a", "a-3"))); // 999 ms after a-2, 1998 after b-1
-        assertThat(h.numKeyedStateEntries()).as("cam-b not cleaned up yet, but invisible").isEqualTo(2 * ENTRIES_PER_KEY);
+        assertThat(slots(h, "cam-b", "mtd")).as("cam-b's slots cleared by its idle timer").isEmpty();
+        assertThat(memory(h, "cam-b", "mtd")).as("cam-b's ring expired: invisible").isNull();
 
         OperatorSubtaskState snapshot = h.snapshot(1L, 1998L);
         var r = restored(snapshot, bounded(1000, 64));
@@ -649,6 +650,26 @@ class StreamContextFunctionTest {
             data[i] = (float) random.nextGaussian();
         }
         return new SamEmbedding(data, channels, side, side, 4, 4, 16 * side, 16 * side, 16 * side);
+    }
+
+    /**
+     * Issue 14: the slots carry no TTL (a TTL refreshed on read would rewrite every slot on every frame); an idle
+     * timer clears them once the ring expired. Timer times are rounded to a sixteenth of idleTtl, so a camera sending
+     * a frame every millisecond for 5 TTLs holds at most 17 pending timers, and its memory stays alive throughout.
+     */
+    @Test
+    void idleTimersPerCameraAreBounded() throws Exception {
+        var h = harness(bounded(1600, 64));
+        for (long t = 0; t < 8000; t += 7) {
+            clock(h, t);
+            process(h, frame("cam-a", "a-" + t));
+            assertThat(h.numProcessingTimeTimers()).isLessThanOrEqualTo(17);
+        }
+        assertThat(memory(h, "cam-a", "mtd").count).as("never expired while frames came").isEqualTo(4);
+        clock(h, 7994 + 1600 + 100);
+        assertThat(memory(h, "cam-a", "mtd")).isNull();
+        assertThat(slots(h, "cam-a", "mtd")).isEmpty();
+        assertThat(h.numProcessingTimeTimers()).isZero();
     }
 
     /** Issue 13: an OutOfMemoryError is the JVM's trouble, not the frame's: it fails the task. */
