@@ -11,6 +11,9 @@ import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.context.Fp16;
+import dev.saaflink.operators.context.StreamContextScorer;
+import dev.saaflink.operators.context.StreamMemory;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.StreamContextFunction;
@@ -21,6 +24,7 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
@@ -100,6 +104,7 @@ public final class StateBench {
         report.put("memoryFrames", context.getMemoryFrames());
         report.put("patchesPerFrame", context.getPatchesPerFrame());
         report.put("slotBytes", 2L * templates.get(0).embedding.channels * context.getPatchesPerFrame());
+        report.put("fp16VsFp32", fp16VsFp32(context));
         Map<String, Object> perN = new LinkedHashMap<>();
         for (int n : cameraCounts) {
             Map<String, Object> r = runCameras(n, context.getMemoryFrames(), outDir);
@@ -112,6 +117,51 @@ public final class StateBench {
         json.writeValue(outDir.resolve("bench.json").toFile(), report);
         out.println(json.writeValueAsString(report));
         return report;
+    }
+
+    /**
+     * What storing the memory in fp16 changes in the scores: the distinct frames, in order, through the job's scorer
+     * twice, one memory kept in floats and one whose every stored frame is rounded to fp16 as the state holds it;
+     * the cell scores of the frames scored against the memory (not warming up) are compared.
+     */
+    private Map<String, Object> fp16VsFp32(StreamContextConfig context) throws Exception {
+        double maxAbs = 0;
+        double sumAbs = 0;
+        double sumScore = 0;
+        long cells = 0;
+        int frames = 0;
+        try (StreamContextScorer scorer = StreamContextScorer.open(context, settings.saliencyBackend,
+                SamEncoderFunction.sessionSettings(settings))) {
+            int channels = templates.get(0).embedding.channels;
+            StreamMemory exact = scorer.newMemory(channels);
+            StreamMemory rounded = scorer.newMemory(channels);
+            for (FrameInProgress t : templates) {
+                StreamContextScorer.Scored a = scorer.scoreAndRemember(t.embedding, exact);
+                StreamContextScorer.Scored b = scorer.scoreAndRemember(t.embedding, rounded);
+                int size = rounded.channels * rounded.perFrame;
+                int slot = Math.floorMod(rounded.next - 1, rounded.capacity);
+                Fp16.decode(Fp16.encode(rounded.data, slot * size, size), rounded.data, slot * size, size);
+                if (a.warmingUp()) {
+                    continue;
+                }
+                frames++;
+                for (int i = 0; i < a.grid().length; i++) {
+                    double d = Math.abs(a.grid()[i] - b.grid()[i]);
+                    maxAbs = Math.max(maxAbs, d);
+                    sumAbs += d;
+                    sumScore += a.grid()[i];
+                    cells++;
+                }
+            }
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("framesCompared", frames);
+        r.put("cellsCompared", cells);
+        r.put("meanCellScore", BenchRunner.round(sumScore / Math.max(1, cells), 6));
+        r.put("maxAbsScoreDiff", maxAbs);
+        r.put("meanAbsScoreDiff", sumAbs / Math.max(1, cells));
+        out.printf("bench --cameras: fp16 vs fp32 memory: %s%n", r);
+        return r;
     }
 
     /** SAM embeddings of the frames; the pixels are dropped (the operator reads only the embedding). */
@@ -147,6 +197,7 @@ public final class StateBench {
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
+        conf.set(RestOptions.BIND_PORT, "0"); // any free port: the figures are read in process, not over REST
         BenchRunner.resetPeakHeap();
         MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder().setConfiguration(conf)
                 .setNumTaskManagers(1).setNumSlotsPerTaskManager(1).build();
