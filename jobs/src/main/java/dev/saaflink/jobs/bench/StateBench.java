@@ -82,8 +82,12 @@ public final class StateBench {
         this.out = out;
     }
 
+    /**
+     * @param steadyFps frames per second in steady state (0: as fast as the operator goes); the fill before it always
+     *     runs unpaced. A paced run shows what a checkpoint writes for a given number of frames per interval.
+     */
     public Map<String, Object> run(Path dataset, String category, int distinctFrames, List<Integer> cameraCounts,
-                                   Path outDir) throws Exception {
+                                   double steadyFps, Path outDir) throws Exception {
         List<DatasetItem> items = EvalRunner.stratifiedLimit(new DatasetScanner().scan(dataset, category).stream()
                 .filter(DatasetItem::namedLikeImage).toList(), distinctFrames);
         if (items.isEmpty()) {
@@ -101,13 +105,14 @@ public final class StateBench {
                 + "every camera's memory was full");
         report.put("dataset", dataset.toString());
         report.put("distinctFrames", templates.size());
+        report.put("steadyFps", steadyFps > 0 ? steadyFps : "unpaced");
         report.put("memoryFrames", context.getMemoryFrames());
         report.put("patchesPerFrame", context.getPatchesPerFrame());
         report.put("slotBytes", 2L * templates.get(0).embedding.channels * context.getPatchesPerFrame());
         report.put("fp16VsFp32", fp16VsFp32(context));
         Map<String, Object> perN = new LinkedHashMap<>();
         for (int n : cameraCounts) {
-            Map<String, Object> r = runCameras(n, context.getMemoryFrames(), outDir);
+            Map<String, Object> r = runCameras(n, context.getMemoryFrames(), steadyFps);
             perN.put(String.valueOf(n), r);
             out.printf("bench --cameras %d: %s%n", n, r);
         }
@@ -186,9 +191,9 @@ public final class StateBench {
         return out;
     }
 
-    private Map<String, Object> runCameras(int cameras, int memoryFrames, Path outDir) throws Exception {
+    private Map<String, Object> runCameras(int cameras, int memoryFrames, double steadyFps) throws Exception {
         long fill = (long) cameras * memoryFrames;
-        long steadyFrames = Math.max(8L * cameras, 240);
+        long steadyFrames = steadyFps > 0 ? Math.max(4L * cameras, 240) : Math.max(16L * cameras, 240);
         long total = fill + steadyFrames;
         steadyFromMillis = 0;
         Path checkpoints = Files.createTempDirectory("saa-bench-state-");
@@ -207,7 +212,7 @@ public final class StateBench {
             env.setParallelism(1);
             LocalFlink.configure(env, CHECKPOINT_MILLIS);
             env.fromSequence(0, total - 1)
-                    .map(new FrameAt(cameras, fill)).returns(FrameInProgress.class).name("replay")
+                    .map(new FrameAt(cameras, fill, steadyFps)).returns(FrameInProgress.class).name("replay")
                     .keyBy(StreamContextFunction::key, Types.STRING)
                     .process(new StreamContextFunction(settings, false)).returns(FrameInProgress.class)
                     .name("stream-context")
@@ -254,6 +259,8 @@ public final class StateBench {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("frames", (long) cameras * settings.inspection.getStreamContext().getMemoryFrames() + steadyFrames);
         r.put("checkpointsAll", seen.size());
+        r.put("framesPerCheckpointInterval", BenchRunner.round(steadyFrames * CHECKPOINT_MILLIS
+                / (double) Math.max(1, endMillis - steadyFrom), 2));
         r.put("checkpointsSteady", steady.size());
         if (steady.isEmpty()) {
             r.put("note", "no checkpoint completed in steady state; run with more frames");
@@ -287,14 +294,23 @@ public final class StateBench {
         private static final long serialVersionUID = 1L;
         private final int cameras;
         private final long fill;
+        private final double steadyFps;
 
-        FrameAt(int cameras, long fill) {
+        FrameAt(int cameras, long fill, double steadyFps) {
             this.cameras = cameras;
             this.fill = fill;
+            this.steadyFps = steadyFps;
         }
 
         @Override
-        public FrameInProgress map(Long i) {
+        public FrameInProgress map(Long i) throws InterruptedException {
+            if (steadyFps > 0 && i > fill && steadyFromMillis > 0) {
+                long due = steadyFromMillis + Math.round((i - fill) * 1000 / steadyFps);
+                long wait = due - System.currentTimeMillis();
+                if (wait > 0) {
+                    Thread.sleep(wait);
+                }
+            }
             List<FrameInProgress> t = templates;
             FrameInProgress template = t.get((int) (i % t.size()));
             FrameInProgress p = template.copy();

@@ -46,6 +46,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Benchmark the stream-context state for these camera counts (e.g. 1,8,64) instead.")
     List<Integer> cameras;
 
+    @Option(names = "--steady-fps", paramLabel = "R", defaultValue = "0",
+            description = "With --cameras: frames per second once every memory is full (0, the default: unpaced).")
+    double steadyFps;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where bench.json goes.")
     Path out;
 
@@ -71,7 +75,10 @@ public final class BenchCommand implements Callable<Integer> {
                             + n);
                 }
             }
-            new StateBench(pipeline.settings(), System.out).run(dataset, category, frames, cameras, out);
+            if (steadyFps < 0) {
+                throw new ParameterException(spec.commandLine(), "--steady-fps must be 0 or more, got " + steadyFps);
+            }
+            new StateBench(pipeline.settings(), System.out).run(dataset, category, frames, cameras, steadyFps, out);
             return 0;
         }
         new BenchRunner(pipeline.settings(), System.out).run(dataset, category, frames, out);
