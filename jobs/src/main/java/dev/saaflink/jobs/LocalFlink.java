@@ -56,6 +56,7 @@ public final class LocalFlink {
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
         rocksDbIncremental(conf);
+        changelog(conf, checkpointDir);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         configure(env, checkpointIntervalMillis);
         return env;
@@ -73,6 +74,19 @@ public final class LocalFlink {
     public static void rocksDbIncremental(Configuration conf) {
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+    }
+
+    /**
+     * Flink's changelog state backend over RocksDB: a checkpoint uploads the state changes since the last one (here
+     * the slots the interval's frames wrote), and RocksDB's own incremental snapshot is taken in the background every
+     * 10 minutes (materialisation). Measured (README, "Measured"): with 64 cameras at 4 frames per checkpoint, RocksDB
+     * alone uploads 58 MB per checkpoint, mostly compaction output, since every flush covers the whole key space;
+     * with the changelog 2.1 MB, the four frames' slots. The changes are kept under {@code checkpointDir/changelog}.
+     */
+    static void changelog(Configuration conf, Path checkpointDir) {
+        conf.setString("state.changelog.enabled", "true");
+        conf.setString("state.changelog.storage", "filesystem");
+        conf.setString("dstl.dfs.base-path", checkpointDir.resolve("changelog").toUri().toString());
     }
 
     /**

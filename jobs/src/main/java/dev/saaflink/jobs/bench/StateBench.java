@@ -76,10 +76,18 @@ public final class StateBench {
 
     private final PipelineSettings settings;
     private final PrintStream out;
+    /** Also log state changes (Flink's changelog state backend over the RocksDB one), materialised every 10 min. */
+    private boolean changelog;
 
     public StateBench(PipelineSettings settings, PrintStream out) {
         this.settings = settings.validate();
         this.out = out;
+    }
+
+    /** Runs with the changelog state backend on top of RocksDB (checkpoints carry the state changes). */
+    public StateBench withChangelog(boolean on) {
+        this.changelog = on;
+        return this;
     }
 
     /**
@@ -106,6 +114,7 @@ public final class StateBench {
         report.put("dataset", dataset.toString());
         report.put("distinctFrames", templates.size());
         report.put("steadyFps", steadyFps > 0 ? steadyFps : "unpaced");
+        report.put("changelog", changelog);
         report.put("memoryFrames", context.getMemoryFrames());
         report.put("patchesPerFrame", context.getPatchesPerFrame());
         report.put("slotBytes", 2L * templates.get(0).embedding.channels * context.getPatchesPerFrame());
@@ -202,6 +211,11 @@ public final class StateBench {
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
+        if (changelog) {
+            conf.setString("state.changelog.enabled", "true");
+            conf.setString("state.changelog.storage", "filesystem");
+            conf.setString("dstl.dfs.base-path", checkpoints.resolve("changelog").toUri().toString());
+        }
         conf.set(RestOptions.BIND_PORT, "0"); // any free port: the figures are read in process, not over REST
         BenchRunner.resetPeakHeap();
         MiniClusterConfiguration mc = new MiniClusterConfiguration.Builder().setConfiguration(conf)

@@ -50,6 +50,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --cameras: frames per second once every memory is full (0, the default: unpaced).")
     double steadyFps;
 
+    @Option(names = "--changelog",
+            description = "With --cameras: Flink's changelog state backend over RocksDB (state changes in checkpoints).")
+    boolean changelog;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where bench.json goes.")
     Path out;
 
@@ -78,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (steadyFps < 0) {
                 throw new ParameterException(spec.commandLine(), "--steady-fps must be 0 or more, got " + steadyFps);
             }
-            new StateBench(pipeline.settings(), System.out).run(dataset, category, frames, cameras, steadyFps, out);
+            new StateBench(pipeline.settings(), System.out).withChangelog(changelog).run(dataset, category, frames, cameras, steadyFps, out);
             return 0;
         }
         new BenchRunner(pipeline.settings(), System.out).run(dataset, category, frames, out);
