@@ -84,9 +84,13 @@ public final class StateBench {
         this.out = out;
     }
 
+    /** Seconds between materialisations of the changelog backend; 0: Flink's default (10 min). */
+    private long materializeSeconds;
+
     /** Runs with the changelog state backend on top of RocksDB (checkpoints carry the state changes). */
-    public StateBench withChangelog(boolean on) {
+    public StateBench withChangelog(boolean on, long materializeSeconds) {
         this.changelog = on;
+        this.materializeSeconds = materializeSeconds;
         return this;
     }
 
@@ -115,6 +119,9 @@ public final class StateBench {
         report.put("distinctFrames", templates.size());
         report.put("steadyFps", steadyFps > 0 ? steadyFps : "unpaced");
         report.put("changelog", changelog);
+        if (changelog) {
+            report.put("materializeIntervalS", materializeSeconds > 0 ? materializeSeconds : "Flink default (600)");
+        }
         report.put("memoryFrames", context.getMemoryFrames());
         report.put("patchesPerFrame", context.getPatchesPerFrame());
         report.put("slotBytes", 2L * templates.get(0).embedding.channels * context.getPatchesPerFrame());
@@ -215,6 +222,9 @@ public final class StateBench {
             conf.setString("state.changelog.enabled", "true");
             conf.setString("state.changelog.storage", "filesystem");
             conf.setString("dstl.dfs.base-path", checkpoints.resolve("changelog").toUri().toString());
+            if (materializeSeconds > 0) {
+                conf.setString("state.changelog.periodic-materialize.interval", materializeSeconds + "s");
+            }
         }
         conf.set(RestOptions.BIND_PORT, "0"); // any free port: the figures are read in process, not over REST
         BenchRunner.resetPeakHeap();

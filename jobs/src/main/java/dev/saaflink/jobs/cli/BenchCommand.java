@@ -54,6 +54,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --cameras: Flink's changelog state backend over RocksDB (state changes in checkpoints).")
     boolean changelog;
 
+    @Option(names = "--materialize-interval-s", paramLabel = "S", defaultValue = "0",
+            description = "With --changelog: seconds between RocksDB materialisations (0, the default: Flink's 10 min).")
+    long materializeSeconds;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where bench.json goes.")
     Path out;
 
@@ -82,7 +86,7 @@ public final class BenchCommand implements Callable<Integer> {
             if (steadyFps < 0) {
                 throw new ParameterException(spec.commandLine(), "--steady-fps must be 0 or more, got " + steadyFps);
             }
-            new StateBench(pipeline.settings(), System.out).withChangelog(changelog).run(dataset, category, frames, cameras, steadyFps, out);
+            new StateBench(pipeline.settings(), System.out).withChangelog(changelog, materializeSeconds).run(dataset, category, frames, cameras, steadyFps, out);
             return 0;
         }
         new BenchRunner(pipeline.settings(), System.out).run(dataset, category, frames, out);
