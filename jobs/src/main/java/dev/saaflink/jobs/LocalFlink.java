@@ -3,6 +3,7 @@ package dev.saaflink.jobs;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.RecoveryClaimMode;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -54,9 +55,38 @@ public final class LocalFlink {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
         conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir.toUri().toString());
+        rocksDbIncremental(conf);
+        changelog(conf, checkpointDir);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         configure(env, checkpointIntervalMillis);
         return env;
+    }
+
+    /**
+     * Keyed state in RocksDB with incremental checkpoints (issue 14): the stream memory is one map entry per memory
+     * frame, so a frame writes one slot, and an incremental checkpoint uploads only the SST files written since the
+     * previous one: a checkpoint costs about the frames of its interval, not cameras × memory size as a full
+     * snapshot of the heap backend does. RocksDB rather than ForSt: ForSt (new in Flink 2.0, state kept on a DFS)
+     * pays off for state too large for the TaskManagers' local disks, which a few MB per camera is not; RocksDB's
+     * incremental checkpoints are the long-proven answer at this size. A cluster sets
+     * the same two keys in its config.yaml (deploy/README.md).
+     */
+    public static void rocksDbIncremental(Configuration conf) {
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+    }
+
+    /**
+     * Flink's changelog state backend over RocksDB: a checkpoint uploads the state changes since the last one (here
+     * the slots the interval's frames wrote), and RocksDB's own incremental snapshot is taken in the background every
+     * 10 minutes (materialisation). Measured (README, "Measured"): with 64 cameras at 4 frames per checkpoint, RocksDB
+     * alone uploads 58 MB per checkpoint, mostly compaction output, since every flush covers the whole key space;
+     * with the changelog 2.1 MB, the four frames' slots. The changes are kept under {@code checkpointDir/changelog}.
+     */
+    static void changelog(Configuration conf, Path checkpointDir) {
+        conf.setString("state.changelog.enabled", "true");
+        conf.setString("state.changelog.storage", "filesystem");
+        conf.setString("dstl.dfs.base-path", checkpointDir.resolve("changelog").toUri().toString());
     }
 
     /**

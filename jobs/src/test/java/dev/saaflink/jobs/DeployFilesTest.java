@@ -112,6 +112,16 @@ class DeployFilesTest {
 
     // ---- slots, parallelism, GPU nodes ----
 
+    /**
+     * Issue 14: the stream memory is one map entry per frame, so a frame writes one slot; only RocksDB with
+     * incremental checkpoints turns that into checkpoints that grow with the frames of the interval.
+     */
+    @Test
+    void keyedStateIsInRocksDbWithIncrementalCheckpoints() {
+        assertThat(flinkConf.get("state.backend.type")).isEqualTo("rocksdb");
+        assertThat(String.valueOf(flinkConf.get("execution.checkpointing.incremental"))).isEqualTo("true");
+    }
+
     @Test
     void oneSlotPerGpu() {
         assertThat(flinkConf.get("external-resources")).isEqualTo("gpu");

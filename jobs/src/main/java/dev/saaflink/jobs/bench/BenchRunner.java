@@ -153,7 +153,7 @@ public final class BenchRunner {
     }
 
     /** Decodes every frame once, as the job's decode stage does, for the bare loop. */
-    private List<FrameInProgress> decodeAll(List<DatasetItem> items, FrameFactory factory) throws Exception {
+    List<FrameInProgress> decodeAll(List<DatasetItem> items, FrameFactory factory) throws Exception {
         FrameDecoder decoder = new FrameDecoder(settings.decodeLimits);
         List<FrameInProgress> decoded = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -305,7 +305,16 @@ public final class BenchRunner {
         return Double.NaN;
     }
 
-    /** Sum of the heap pools' peak usage since the JVM started. */
+    /** Starts the heap pools' peak usage over (per run of the state benchmark). */
+    static void resetPeakHeap() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    /** Sum of the heap pools' peak usage since the JVM started (or the last {@link #resetPeakHeap}). */
     static double peakHeapMb() {
         long bytes = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {

@@ -43,6 +43,11 @@ public final class PipelineOptions {
             description = "Time limit of one model stage for one frame (default: ${DEFAULT-VALUE}).")
     long modelTimeoutMillis;
 
+    @Option(names = "--stream-context-timeout-ms", defaultValue = "30000",
+            description = "Time limit of the stream-context scoring of one frame on the keyed task thread; past it the "
+                    + "frame is a TIMEOUT dead letter and the camera's memory is unchanged (default: ${DEFAULT-VALUE}).")
+    long streamContextTimeoutMillis;
+
     @Option(names = "--model-retries", defaultValue = "2",
             description = "Retries of a failing model call before the frame becomes a dead letter (default: ${DEFAULT-VALUE}).")
     int modelRetries;
@@ -111,6 +116,7 @@ public final class PipelineOptions {
         PipelineSettings s = new PipelineSettings(inspection);
         s.asyncCapacity = asyncCapacity;
         s.modelTimeoutMillis = modelTimeoutMillis;
+        s.streamContextTimeoutMillis = streamContextTimeoutMillis;
         s.modelRetries = modelRetries;
         s.ortIntraOpThreads = ortThreads;
         s.saliencyBackend = SaliencyBackend.parse(saliencyBackend);
@@ -127,6 +133,8 @@ public final class PipelineOptions {
         require(parallelism == null || parallelism >= 1, "--parallelism must be 1 or more, got " + parallelism);
         require(asyncCapacity >= 1, "--async-capacity must be 1 or more, got " + asyncCapacity);
         require(modelTimeoutMillis >= 1, "--model-timeout-ms must be 1 or more, got " + modelTimeoutMillis);
+        require(streamContextTimeoutMillis >= 1, "--stream-context-timeout-ms must be 1 or more, got "
+                + streamContextTimeoutMillis);
         require(modelRetries >= 0, "--model-retries must be 0 or more, got " + modelRetries);
         require(ortThreads >= 0, "--ort-threads must be 0 (half the cores) or more, got " + ortThreads);
         require(deviceId >= 0, "--device-id must be 0 or more, got " + deviceId);

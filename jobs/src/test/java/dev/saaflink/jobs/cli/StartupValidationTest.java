@@ -26,6 +26,7 @@ class StartupValidationTest {
             "--parallelism|0|--parallelism must be 1 or more, got 0",
             "--async-capacity|0|--async-capacity must be 1 or more, got 0",
             "--model-timeout-ms|0|--model-timeout-ms must be 1 or more, got 0",
+            "--stream-context-timeout-ms|0|--stream-context-timeout-ms must be 1 or more, got 0",
             "--model-retries|-1|--model-retries must be 0 or more, got -1",
             "--ort-threads|-2|--ort-threads must be 0 (half the cores) or more, got -2",
             "--device-id|-1|--device-id must be 0 or more, got -1",

@@ -1,5 +1,6 @@
 package dev.saaflink.models.saliency;
 
+import dev.saaflink.models.runtime.ModelCall;
 import java.util.Arrays;
 
 /**
@@ -38,12 +39,17 @@ public final class MemoryScoring {
     public static float[] score(float[] queryPc, int positions, int channels, float[] memoryMcs, int frames,
                                 int perFrame, int k) {
         validate(queryPc, positions, channels, memoryMcs, frames, perFrame, k);
+        // Plain Java cannot be stopped from outside: a cancelled call (e.g. a timeout) is checked between patches.
+        ModelCall call = ModelCall.current();
         float[] out = new float[positions];
         double[] unit = new double[channels];
         double[] dots = new double[perFrame];
         double[] distances = new double[frames];
         int frameSize = channels * perFrame;
         for (int p = 0; p < positions; p++) {
+            if (call != null) {
+                call.throwIfCancelled();
+            }
             int row = p * channels;
             double ss = 0;
             for (int c = 0; c < channels; c++) {

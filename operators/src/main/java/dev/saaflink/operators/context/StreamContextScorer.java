@@ -1,6 +1,7 @@
 package dev.saaflink.operators.context;
 
 import ai.onnxruntime.OrtException;
+import dev.saaflink.models.runtime.ModelCall;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.saliency.MemoryScoring;
 import dev.saaflink.models.saliency.OnnxMemoryScorer;
@@ -102,6 +103,22 @@ public final class StreamContextScorer implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Adds the frame to the memory without scoring it (the state benchmark, {@code saa bench --cameras}, which
+     * measures what the memory costs in state and checkpoints, not the scoring): the same pooled, sampled, unit
+     * patch vectors {@link #scoreAndRemember} would store. Same memory rules as {@link #apply}.
+     */
+    public StreamMemory remember(FrameInProgress p, StreamMemory memory) {
+        SamEmbedding emb = p.embedding;
+        StreamMemory m = memory != null && memory.fits(config.getMemoryFrames(), emb.channels,
+                config.getPatchesPerFrame()) ? memory : newMemory(emb.channels);
+        int w = emb.validGridW();
+        int h = emb.validGridH();
+        float[] query = pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
+        m.add(sample(query, w * h, emb.channels, m.perFrame));
+        return m;
+    }
+
     /** An empty memory for frames with this embedding's channel count. */
     public StreamMemory newMemory(int channels) {
         return new StreamMemory(config.getMemoryFrames(), channels, config.getPatchesPerFrame());
@@ -197,7 +214,11 @@ public final class StreamContextScorer implements AutoCloseable {
         }
         float[] out = new float[positions];
         double[] unit = new double[channels];
+        ModelCall call = ModelCall.current(); // checked between cells, so that a time bound can stop it
         for (int p = 0; p < positions; p++) {
+            if (call != null) {
+                call.throwIfCancelled();
+            }
             int x = p % w;
             int y = p / w;
             double ss = 0;

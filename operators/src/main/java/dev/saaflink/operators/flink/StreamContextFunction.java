@@ -1,7 +1,11 @@
 package dev.saaflink.operators.flink;
 
 import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.models.runtime.ModelCall;
+import dev.saaflink.models.runtime.ModelCallCancelledException;
+import dev.saaflink.operators.context.Fp16;
 import dev.saaflink.operators.context.KeyBudget;
+import dev.saaflink.operators.context.MemoryRing;
 import dev.saaflink.operators.context.StreamContextScorer;
 import dev.saaflink.operators.context.StreamMemory;
 import dev.saaflink.operators.decode.RejectReason;
@@ -13,9 +17,13 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -33,6 +41,10 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The stream-context saliency, keyed by camera and category ({@link #key}): scores each frame's SAM embedding against
@@ -40,6 +52,30 @@ import java.util.List;
  * {@link FrameInProgress#saliency} (the segmentation stage then skips its within-image saliency), and adds the frame
  * to the memory. The memory is keyed state, so it is checkpointed and restored with the job and a camera's memory
  * follows its key when the job is rescaled.
+ *
+ * <p><b>State layout</b> (issue 14): a checkpoint must cost what the frames of its interval wrote, not cameras ×
+ * memory size. So a memory is not one value but one map entry per memory frame ({@value #SLOTS_STATE}: slot index →
+ * that frame's C × S patch vectors as fp16, {@link Fp16}, 512 KB for the defaults) plus a few bytes of bookkeeping
+ * ({@value #RING_STATE}, {@link MemoryRing}). A frame reads every slot (reads write nothing) and writes only its own
+ * slot and the ring. With RocksDB and incremental checkpoints, a checkpoint then uploads only the SST files written
+ * since the last one: about the frames of the interval × slot size, plus compaction. Expiry: the ring carries the
+ * idleTtl TTL, refreshed when a frame is remembered; the slots carry none (a TTL refreshed on read would rewrite
+ * every slot on every frame) and are cleared by a processing-time timer once the ring has expired.
+ * A memory of the layout before (one {@code StreamMemory} value under {@value #MEMORY_STATE}, e.g. from an older
+ * savepoint) is moved into slots on its key's first frame and then cleared.
+ *
+ * <p><b>Time bound</b> (issue 14): scoring runs on the task thread, so a hung scoring call would hold the checkpoint
+ * barrier back. Each frame's scoring runs under its own {@link ModelCall}, which a watchdog cancels after
+ * {@link PipelineSettings#streamContextTimeoutMillis}: an ONNX Runtime run is terminated through its run options, the
+ * plain-Java scorer checks the call between patches. The frame then becomes a {@code TIMEOUT} dead letter of this
+ * stage and the memory is left as it was. Why bound it here instead of moving the scoring into an async operator:
+ * the scoring needs the memory as of the previous frame of the same camera and must add the frame to it before the
+ * next frame is scored. In an async stage the next frame's scoring would start before the previous one's memory
+ * update landed in keyed state (unordered), or wait for it (ordered, which is what the task thread does anyway), and
+ * the in-flight frames with their read memories would have to be checkpointed with the operator. On the task thread
+ * the read, the scoring and the write happen between two records, so a checkpoint barrier always sees a memory that
+ * includes exactly the frames before it (exactly-once), in each camera's order; the bound only caps how long a
+ * barrier can wait.
  *
  * <p>Frames that already failed pass through. While a key's memory warms up, a frame is scored against itself
  * (on the same scale; counted in {@code saa.warmupFrames}). An error while scoring fails only that frame
@@ -50,9 +86,9 @@ import java.util.List;
  * <p>Keys come from the frames, so from anyone who can write to the frames topic; each holds a memory of up to
  * {@link StreamContextConfig#memoryBytesPerKey} bytes. Two bounds keep that heap finite:
  * <ul>
- *   <li>a memory idle for {@code streamContext.idleTtl} expires (Flink state TTL, processing time, refreshed on
- *       every read and write; cleaned up incrementally on the heap backend, by compaction on RocksDB, and left out of
- *       full snapshots);</li>
+ *   <li>a memory in which no frame was remembered for {@code streamContext.idleTtl} expires (its ring: Flink state
+ *       TTL, processing time, refreshed by every remembered frame; cleaned up incrementally on the heap backend, by
+ *       compaction on RocksDB, and left out of full snapshots; its slots: cleared by the key's idle timer);</li>
  *   <li>at most {@code streamContext.maxCamerasPerSubtask} keys are admitted per subtask ({@link KeyBudget}); a frame
  *       of one more key fails with {@code TOO_MANY_CAMERAS} and allocates nothing. The budget's keys and their
  *       last-seen times are snapshotted as union operator state and, on restore, each subtask keeps the keys of its
@@ -70,22 +106,41 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
 
     public static final String STAGE = StreamContextScorer.STAGE;
 
-    /** Name of the keyed state holding each key's memory. */
+    /** Name of the keyed value state of the layout before issue 14 (a whole memory); read once to migrate. */
     public static final String MEMORY_STATE = "stream-memory";
+    /** Name of the keyed map state holding each key's memory frames, one entry (fp16 bytes) per slot. */
+    public static final String SLOTS_STATE = "stream-memory-slots";
+    /** Name of the keyed value state holding each key's {@link MemoryRing}. */
+    public static final String RING_STATE = "stream-memory-ring";
     /** Name of the union operator state holding the admitted keys and when each was last seen. */
     public static final String KEYS_STATE = "stream-context-keys";
 
     private final PipelineSettings settings;
+    /** False only in the state benchmark: frames are remembered without being scored. */
+    private final boolean scoring;
 
     private transient KeyBudget budget;
     private transient ListState<Tuple2<String, Long>> budgetState;
     private transient StreamContextScorer scorer;
-    private transient ValueState<StreamMemory> memory;
+    private transient ValueState<StreamMemory> legacyMemory;
+    private transient MapState<Integer, byte[]> slots;
+    private transient ValueState<MemoryRing> ring;
+    private transient ScheduledExecutorService watchdog;
+    private transient Counter timeouts;
     private transient Histogram inferenceMillis;
     private transient Counter warmupFrames;
 
     public StreamContextFunction(PipelineSettings settings) {
+        this(settings, true);
+    }
+
+    /**
+     * @param scoring false for the state benchmark ({@code saa bench --cameras}): each frame only enters its memory
+     *     (same state reads and writes, no scoring, no saliency map)
+     */
+    public StreamContextFunction(PipelineSettings settings, boolean scoring) {
         this.settings = settings;
+        this.scoring = scoring;
     }
 
     /** The key: one memory per camera and category config. */
@@ -98,8 +153,40 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
      * memory written without a TTL into one with (and back), so changing idleTtl keeps the memories.
      */
     public static ValueStateDescriptor<StreamMemory> memoryDescriptor(StreamContextConfig config) {
-        ValueStateDescriptor<StreamMemory> d = new ValueStateDescriptor<>(MEMORY_STATE,
-                TypeInformation.of(StreamMemory.class));
+        return withTtl(new ValueStateDescriptor<>(MEMORY_STATE, TypeInformation.of(StreamMemory.class)), config);
+    }
+
+    /**
+     * The slots' state descriptor: without a TTL. A TTL refreshed on read would rewrite every slot on every frame (the
+     * timestamp lives in the stored value), which is exactly the checkpoint cost this layout avoids; one refreshed on
+     * write only would expire the oldest frames of a camera that sends fewer than memoryFrames frames per idleTtl.
+     * So the slots are cleared by the key's idle timer ({@link #onTimer}) once its ring has expired.
+     */
+    public static MapStateDescriptor<Integer, byte[]> slotsDescriptor(StreamContextConfig config) {
+        return new MapStateDescriptor<>(SLOTS_STATE, Types.INT, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    }
+
+    /**
+     * The ring's state descriptor: with the TTL, refreshed when a frame is remembered (the ring is written with every
+     * one; reading it, as the idle timer does, does not keep a memory alive).
+     */
+    public static ValueStateDescriptor<MemoryRing> ringDescriptor(StreamContextConfig config) {
+        ValueStateDescriptor<MemoryRing> d = new ValueStateDescriptor<>(RING_STATE,
+                TypeInformation.of(MemoryRing.class));
+        if (!config.getIdleTtl().isZero()) {
+            d.enableTimeToLive(StateTtlConfig.newBuilder(config.getIdleTtl())
+                    .useProcessingTime()
+                    .updateTtlOnCreateAndWrite()
+                    .neverReturnExpired()
+                    .cleanupFullSnapshot()
+                    .cleanupIncrementally(10, false)
+                    .build());
+        }
+        return d;
+    }
+
+    /** A TTL of {@code streamContext.idleTtl} unless that is 0 (the old layout's value, as it was). */
+    private static <D extends StateDescriptor<?, ?>> D withTtl(D d, StreamContextConfig config) {
         if (!config.getIdleTtl().isZero()) {
             d.enableTimeToLive(StateTtlConfig.newBuilder(config.getIdleTtl())
                     .useProcessingTime()
@@ -148,7 +235,16 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
     public void open(OpenContext openContext) throws Exception {
         StreamContextConfig config = settings.inspection.getStreamContext();
         scorer = StreamContextScorer.open(config, settings.saliencyBackend, SamEncoderFunction.sessionSettings(settings));
-        memory = getRuntimeContext().getState(memoryDescriptor(config));
+        legacyMemory = getRuntimeContext().getState(memoryDescriptor(config));
+        slots = getRuntimeContext().getMapState(slotsDescriptor(config));
+        ring = getRuntimeContext().getState(ringDescriptor(config));
+        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stream-context-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        timeouts = StageMetrics.counter(StageMetrics.saa(getRuntimeContext().getMetricGroup()),
+                "streamContextTimeouts");
         StageMetrics.saa(getRuntimeContext().getMetricGroup()).gauge("streamContextKeys", () -> budget.size());
         inferenceMillis = StageMetrics.histogram(StageMetrics.model(getRuntimeContext().getMetricGroup(),
                 StageMetrics.STREAM_CONTEXT), StageMetrics.INFERENCE_MILLIS);
@@ -162,7 +258,9 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         if (!p.failed()) {
             try {
                 if (budget.admit(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime())) {
-                    score(p);
+                    if (score(p)) {
+                        armIdleTimer(ctx);
+                    }
                 } else {
                     p.failure = new StageFailure(STAGE, RejectReason.TOO_MANY_CAMERAS, IllegalStateException.class
                             .getName(), "camera '" + p.frame.cameraId + "' (category config '" + p.configCategory
@@ -180,24 +278,121 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         out.collect(p);
     }
 
-    private void score(FrameInProgress p) {
-        try {
-            StreamMemory m = scorer.apply(p, memory.value());
-            memory.update(m);
-            if (m.added <= settings.inspection.getStreamContext().getWarmupFrames()) {
-                warmupFrames.inc(); // the memory held fewer than warmupFrames frames before this one
-            }
-            inferenceMillis.update(Math.round(p.stageMs.get(STAGE)));
+    /** Scores and remembers the frame; true when its memory was written. */
+    private boolean score(FrameInProgress p) throws Exception {
+        StreamMemory before = load();
+        StreamMemory m;
+        long timeoutMs = settings.streamContextTimeoutMillis;
+        ModelCall call = new ModelCall(STAGE + " of frame " + p.frame.frameId);
+        ScheduledFuture<?> timer = watchdog.schedule(call::cancel, timeoutMs, TimeUnit.MILLISECONDS);
+        try (ModelCall.Scope scope = call.enter()) {
+            m = scoring ? scorer.apply(p, before) : scorer.remember(p, before);
+        } catch (ModelCallCancelledException e) {
+            timeouts.inc();
+            LOG.warn("Stream-context saliency of frame {} of camera {} took over {} ms: cancelled, memory unchanged",
+                    p.frame.frameId, p.frame.cameraId, timeoutMs);
+            p.saliency = null;
+            p.failure = new StageFailure(STAGE, RejectReason.TIMEOUT, "java.util.concurrent.TimeoutException",
+                    STAGE + " did not finish within " + timeoutMs + " ms (streamContextTimeoutMillis)");
+            return false;
         } catch (Exception | Error e) {
             FatalErrors.rethrowIfFatal(e);
             LOG.warn("Stream-context saliency failed for frame {} of camera {}: {}", p.frame.frameId,
                     p.frame.cameraId, e.toString());
             p.failure = new StageFailure(STAGE, RejectReason.MODEL_FAILED, e);
+            return false;
+        } finally {
+            timer.cancel(false);
         }
+        store(m, m != before);
+        if (m.added <= settings.inspection.getStreamContext().getWarmupFrames()) {
+            warmupFrames.inc(); // the memory held fewer than warmupFrames frames before this one
+        }
+        if (scoring) {
+            inferenceMillis.update(Math.round(p.stageMs.get(STAGE)));
+        }
+        return true;
+    }
+
+    /**
+     * Registers the timer that clears the key's slots once its ring has expired (idleTtl after the last remembered
+     * frame). Timestamps are rounded up to a sixteenth of idleTtl, so a key holds at most about 17 pending timers
+     * however many frames it sends; each fires at or after the ring's expiry for the frames before it.
+     */
+    private void armIdleTimer(Context ctx) {
+        long ttl = settings.inspection.getStreamContext().getIdleTtl().toMillis();
+        if (ttl == 0) {
+            return;
+        }
+        long bucket = Math.max(1, ttl / 16);
+        long due = ctx.timerService().currentProcessingTime() + ttl;
+        ctx.timerService().registerProcessingTimeTimer(Math.floorDiv(due + bucket - 1, bucket) * bucket);
+    }
+
+    /** An idle timer: when the key's ring has expired (no frame remembered for idleTtl), its slots go too. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<FrameInProgress> out) throws Exception {
+        if (ring.value() == null) {
+            slots.clear();
+            legacyMemory.clear();
+        }
+    }
+
+    /**
+     * The current key's memory decoded from its slots, or null when it has none. A memory of the old layout (one
+     * value under {@value #MEMORY_STATE}) is written into slots and cleared first. A ring whose slots are not all
+     * there (they expire together, so only a state written by hand gets here) counts as no memory.
+     */
+    private StreamMemory load() throws Exception {
+        MemoryRing r = ring.value();
+        if (r == null) {
+            StreamMemory old = legacyMemory.value();
+            if (old == null) {
+                return null;
+            }
+            legacyMemory.clear();
+            if (old.data == null || !old.fits(old.capacity, old.channels, old.perFrame)) {
+                return null;
+            }
+            for (int i = 0; i < old.count; i++) {
+                slots.put(i, Fp16.encode(old.data, i * old.channels * old.perFrame, old.channels * old.perFrame));
+            }
+            r = MemoryRing.of(old);
+            ring.update(r);
+            LOG.info("Stream context: moved a memory of the old layout into slots ({})", r);
+        }
+        StreamMemory m = r.emptyMemory();
+        int size = r.slotValues();
+        for (int i = 0; i < r.count; i++) {
+            byte[] slot = slots.get(i);
+            if (slot == null || slot.length != 2 * size) {
+                LOG.warn("Stream context: slot {} of {} is missing; the memory starts over", i, r);
+                ring.clear();
+                slots.clear();
+                return null;
+            }
+            Fp16.decode(slot, m.data, i * size, size);
+        }
+        return m;
+    }
+
+    /** Writes the slot the frame went to and the ring; {@code fresh}: a new memory, so older slots are dropped. */
+    private void store(StreamMemory m, boolean fresh) throws Exception {
+        if (fresh) {
+            slots.clear();
+        }
+        MemoryRing r = MemoryRing.of(m);
+        int slot = r.lastSlot();
+        int size = r.slotValues();
+        slots.put(slot, Fp16.encode(m.data, slot * size, size));
+        ring.update(r);
     }
 
     @Override
     public void close() throws Exception {
+        if (watchdog != null) {
+            watchdog.shutdownNow();
+        }
         if (scorer != null) {
             scorer.close();
         }

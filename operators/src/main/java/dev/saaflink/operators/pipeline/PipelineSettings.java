@@ -24,6 +24,12 @@ public final class PipelineSettings implements Serializable {
     public int asyncCapacity = 4;
     /** Per-frame time limit of one model stage, including retries. */
     public long modelTimeoutMillis = 120_000;
+    /**
+     * Per-frame time limit of the stream-context scoring, which runs on the keyed task thread: past it the scoring is
+     * cancelled, the frame becomes a {@code TIMEOUT} dead letter and the memory stays as it was, so a hung scorer
+     * cannot hold checkpoints back longer than this. Default 30 s, far above the second or so a frame takes on CPU.
+     */
+    public long streamContextTimeoutMillis = 30_000;
     /** Extra attempts after a model call throws, before the frame becomes a dead letter. */
     public int modelRetries = 2;
     /** Worker threads per model operator subtask (concurrent ONNX Runtime calls). */
@@ -77,6 +83,8 @@ public final class PipelineSettings implements Serializable {
         }
         require(asyncCapacity >= 1, "asyncCapacity must be >= 1, got " + asyncCapacity);
         require(modelTimeoutMillis >= 1, "modelTimeoutMillis must be >= 1, got " + modelTimeoutMillis);
+        require(streamContextTimeoutMillis >= 1, "streamContextTimeoutMillis must be >= 1, got "
+                + streamContextTimeoutMillis);
         require(modelRetries >= 0, "modelRetries must be >= 0, got " + modelRetries);
         require(modelWorkerThreads >= 1, "modelWorkerThreads must be >= 1, got " + modelWorkerThreads);
         require(ortIntraOpThreads >= 0, "ortIntraOpThreads must be >= 0, got " + ortIntraOpThreads);

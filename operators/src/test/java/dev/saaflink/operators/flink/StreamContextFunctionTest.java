@@ -8,6 +8,8 @@ import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.context.MemoryRing;
+import dev.saaflink.operators.context.StreamContextScorer;
 import dev.saaflink.operators.context.StreamMemory;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.RejectReason;
@@ -16,12 +18,15 @@ import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.pipeline.StageFailure;
 import dev.saaflink.operators.saa.SaliencyBackend;
 
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
@@ -29,7 +34,10 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 
 /**
  * The keyed stream-context operator: one memory per camera and category, failed frames passed through, a broken
@@ -43,11 +51,19 @@ import java.util.List;
  */
 class StreamContextFunctionTest {
 
-    private static final ValueStateDescriptor<StreamMemory> MEMORY =
+    private static final ValueStateDescriptor<MemoryRing> RING =
+            StreamContextFunction.ringDescriptor(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0));
+    private static final MapStateDescriptor<Integer, byte[]> SLOTS =
+            StreamContextFunction.slotsDescriptor(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0));
+    private static final ValueStateDescriptor<StreamMemory> LEGACY =
             StreamContextFunction.memoryDescriptor(new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0));
+    /** Heap state-table entries per key: the ring and the slot map (the map counts once per key). */
+    private static final int ENTRIES_PER_KEY = 2;
     /** 1 − cos 45°. */
     private static final float A = (float) (1 - Math.sqrt(0.5));
     private static final float EPS = 1e-5f;
+    /** A distance to an identical frame kept in fp16: 0 within 2^-10. */
+    private static final float FP16_EPS = 0x1p-10f;
 
     private final List<KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress>> harnesses =
             new ArrayList<>();
@@ -150,19 +166,32 @@ class StreamContextFunctionTest {
         return out.get(0);
     }
 
-    /** The memory kept for a key, or null. */
-    private static StreamMemory memory(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
-                                       String cameraId, String category) throws Exception {
+    /** The bookkeeping of the memory kept for a key, or null. */
+    private static MemoryRing memory(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
+                                     String cameraId, String category) throws Exception {
         AbstractStreamOperator<FrameInProgress> op = h.getOperator();
         op.setCurrentKey(cameraId + "\u0000" + category);
-        return op.getKeyedStateStore().getState(MEMORY).value();
+        return op.getKeyedStateStore().getState(RING).value();
+    }
+
+    /** The slots of a key's memory: slot index to the fp16 bytes of that frame. */
+    private static Map<Integer, byte[]> slots(
+            KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h, String cameraId,
+            String category) throws Exception {
+        AbstractStreamOperator<FrameInProgress> op = h.getOperator();
+        op.setCurrentKey(cameraId + "\u0000" + category);
+        Map<Integer, byte[]> out = new HashMap<>();
+        for (Map.Entry<Integer, byte[]> e : op.getKeyedStateStore().getMapState(SLOTS).entries()) {
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
     }
 
     /** Sets the harness's processing time and the state TTL's clock, which in a job are both the wall clock. */
     private static void clock(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
                               long millis) throws Exception {
+        h.setStateTtlProcessingTime(millis); // first: the timers that setProcessingTime fires see the same time
         h.setProcessingTime(millis);
-        h.setStateTtlProcessingTime(millis);
     }
 
     private static void assertRejectedAsOneCameraTooMany(FrameInProgress p) {
@@ -175,13 +204,13 @@ class StreamContextFunctionTest {
 
     /**
      * Scored against the key's memory, which holds only frames with this same embedding: every cell has an exact
-     * match, so the map is 0 everywhere.
+     * match, so the map is 0 everywhere, up to the memory's fp16 rounding (a cosine moves by less than 2^-10).
      */
     private static void assertScoredAgainstMemory(FrameInProgress p) {
         assertThat(p.failed()).isFalse();
         assertThat(p.saliency).as("scored: a map at image resolution").isNotNull().hasSize(4 * 4);
         for (float s : p.saliency) {
-            assertThat(s).as("identical to the memory").isCloseTo(0f, within(EPS));
+            assertThat(s).as("identical to the memory").isCloseTo(0f, within(FP16_EPS));
         }
         assertThat(p.stageMs).containsKey(StreamContextFunction.STAGE);
     }
@@ -222,7 +251,7 @@ class StreamContextFunctionTest {
         assertThat(memory(h, "cam-b", "mtd").count).isEqualTo(1);
         assertThat(memory(h, "cam-a", "default").count).isEqualTo(1);
         assertThat(memory(h, "cam-c", "mtd")).isNull();
-        assertThat(h.numKeyedStateEntries()).isEqualTo(3);
+        assertThat(h.numKeyedStateEntries()).isEqualTo(3 * ENTRIES_PER_KEY);
 
         assertScoredAgainstMemory(process(h, frame("cam-b", "b-2")));
         assertThat(memory(h, "cam-b", "mtd").count).isEqualTo(2);
@@ -259,7 +288,7 @@ class StreamContextFunctionTest {
         OperatorSubtaskState snapshot = h.snapshot(1L, 1L);
 
         var r = restored(snapshot);
-        StreamMemory back = memory(r, "cam-a", "mtd");
+        MemoryRing back = memory(r, "cam-a", "mtd");
         assertThat(back).isNotNull();
         assertThat(back.count).isEqualTo(2);
         assertThat(back.added).isEqualTo(2);
@@ -267,7 +296,8 @@ class StreamContextFunctionTest {
         assertThat(back.capacity).isEqualTo(4);
         assertThat(back.channels).isEqualTo(3);
         assertThat(back.perFrame).isEqualTo(16);
-        assertThat(back.data).hasSize(4 * 3 * 16);
+        assertThat(slots(r, "cam-a", "mtd")).containsOnlyKeys(0, 1);
+        assertThat(slots(r, "cam-a", "mtd").get(0)).as("3 x 16 halves").hasSize(2 * 3 * 16);
 
         // The memory came back, so cam-a's next frame is scored against it at once; cam-b still starts from
         // nothing and warms up.
@@ -331,11 +361,12 @@ class StreamContextFunctionTest {
         assertScoredAgainstMemory(process(h, frame("cam-a", "a-2"))); // 999 ms idle: still there, and refreshed
         clock(h, 1998);
         assertScoredAgainstMemory(process(h, frame("cam-a", "a-3"))); // 999 ms after a-2, 1998 after b-1
-        assertThat(h.numKeyedStateEntries()).as("cam-b not cleaned up yet, but invisible").isEqualTo(2);
+        assertThat(slots(h, "cam-b", "mtd")).as("cam-b's slots cleared by its idle timer").isEmpty();
+        assertThat(memory(h, "cam-b", "mtd")).as("cam-b's ring expired: invisible").isNull();
 
         OperatorSubtaskState snapshot = h.snapshot(1L, 1998L);
         var r = restored(snapshot, bounded(1000, 64));
-        assertThat(r.numKeyedStateEntries()).as("the full snapshot left cam-b's expired memory out").isEqualTo(1);
+        assertThat(r.numKeyedStateEntries()).as("the full snapshot left cam-b's expired memory out").isEqualTo(ENTRIES_PER_KEY);
         clock(r, 1998);
         assertWarmUp(process(r, frame("cam-b", "b-2")));
 
@@ -389,7 +420,7 @@ class StreamContextFunctionTest {
         assertRejectedAsOneCameraTooMany(process(h, frame("cam-c", "c-1")));
         assertRejectedAsOneCameraTooMany(process(h, frame("cam-a", "a-x", "default"))); // another key of cam-a
         assertThat(memory(h, "cam-c", "mtd")).isNull();
-        assertThat(h.numKeyedStateEntries()).as("no memory for the rejected keys").isEqualTo(2);
+        assertThat(h.numKeyedStateEntries()).as("no memory for the rejected keys").isEqualTo(2 * ENTRIES_PER_KEY);
         assertScoredAgainstMemory(process(h, frame("cam-a", "a-2")));
 
         clock(h, 500);
@@ -408,6 +439,237 @@ class StreamContextFunctionTest {
         assertScoredAgainstMemory(process(r, frame("cam-c", "c-3")));
         clock(r, 2000);
         assertWarmUp(process(r, frame("cam-e", "e-2"))); // cam-a idle since 1000
+    }
+
+    // ------------------------------------------------------------------ issue 14: slot layout, rescale, time bound
+
+    /** An embedding like {@link #embedding()}'s shape (C = 3, 2 x 2 cells) with random values. */
+    private static SamEmbedding randomEmbedding(Random random) {
+        float[] data = new float[3 * 2 * 2];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) random.nextGaussian();
+        }
+        return new SamEmbedding(data, 3, 2, 2, 4, 4, 32, 32, 32);
+    }
+
+    private static FrameInProgress frame(String cameraId, String frameId, SamEmbedding embedding) {
+        FrameInProgress p = frame(cameraId, frameId);
+        p.embedding = embedding;
+        return p;
+    }
+
+    /**
+     * Issue 14: a frame writes its own slot and the ring, nothing else. On the heap backend without a TTL (whose reads
+     * re-wrap every entry with a new timestamp) a slot that is not written keeps the very byte array it held, so the
+     * identity of every other slot's bytes shows it was not rewritten.
+     */
+    @Test
+    void aFrameWritesOnlyItsOwnSlot() throws Exception {
+        var h = harness(bounded(0, 64));
+        Random random = new Random(1);
+        for (int i = 0; i < 4; i++) {
+            process(h, frame("cam-a", "a-" + i, randomEmbedding(random)));
+            assertThat(slots(h, "cam-a", "mtd")).as("filling up").hasSize(i + 1);
+        }
+        for (int i = 4; i < 7; i++) {
+            Map<Integer, byte[]> before = slots(h, "cam-a", "mtd");
+            int expectedSlot = i % 4;
+            assertThat(memory(h, "cam-a", "mtd").next).isEqualTo(expectedSlot);
+            process(h, frame("cam-a", "a-" + i, randomEmbedding(random)));
+            Map<Integer, byte[]> after = slots(h, "cam-a", "mtd");
+            assertThat(after).containsOnlyKeys(0, 1, 2, 3);
+            for (int s = 0; s < 4; s++) {
+                if (s == expectedSlot) {
+                    assertThat(after.get(s)).as("the oldest frame's slot, overwritten").isNotSameAs(before.get(s))
+                            .isNotEqualTo(before.get(s));
+                } else {
+                    assertThat(after.get(s)).as("slot %d untouched", s).isSameAs(before.get(s));
+                }
+            }
+            assertThat(memory(h, "cam-a", "mtd").added).isEqualTo(i + 1);
+            assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(4);
+        }
+    }
+
+    /**
+     * Issue 14: the memory after a snapshot and restore is the memory before it, bit for bit: frames with random
+     * embeddings, then the same next frame scored by the original and by the restored operator give the same map.
+     */
+    @Test
+    void aRestoredMemoryScoresTheNextFrameExactlyAsWithoutTheRestore() throws Exception {
+        var h = harness();
+        Random random = new Random(2);
+        for (int i = 0; i < 6; i++) {
+            process(h, frame("cam-a", "a-" + i, randomEmbedding(random)));
+        }
+        OperatorSubtaskState snapshot = h.snapshot(1L, 1L);
+        var r = restored(snapshot);
+        SamEmbedding next = randomEmbedding(random);
+        FrameInProgress original = process(h, frame("cam-a", "a-6", next));
+        FrameInProgress afterRestore = process(r, frame("cam-a", "a-6", next));
+        assertThat(original.failed()).isFalse();
+        assertThat(original.saliency).as("scored against a memory of random frames: not all 0")
+                .satisfies(s -> assertThat(max(s)).isGreaterThan(0.01f));
+        assertThat(afterRestore.saliency).containsExactly(original.saliency);
+        assertThat(memory(r, "cam-a", "mtd").added).isEqualTo(7);
+    }
+
+    private static float max(float[] values) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (float v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    /**
+     * Issue 14: a memory of the layout before (one {@code StreamMemory} value under "stream-memory", as an older
+     * savepoint holds it) is moved into slots on its key's first frame after the restore, and the old value is
+     * cleared: the frame is scored against the old memory, not warmed up.
+     */
+    @Test
+    void aMemoryOfTheOldLayoutIsMovedIntoSlots() throws Exception {
+        StreamContextConfig config = new StreamContextConfig(true, 4, 16, 0.5, 1, 1, 0);
+        StreamMemory old;
+        try (StreamContextScorer scorer = StreamContextScorer.open(config, SaliencyBackend.JAVA, null)) {
+            old = scorer.apply(frame("cam-a", "a-1"), null);
+        }
+        var h = harness();
+        AbstractStreamOperator<FrameInProgress> op = h.getOperator();
+        op.setCurrentKey(StreamContextFunction.key(frame("cam-a", "x")));
+        op.getKeyedStateStore().getState(LEGACY).update(old);
+        OperatorSubtaskState snapshot = h.snapshot(1L, 1L);
+
+        var r = restored(snapshot);
+        assertScoredAgainstMemory(process(r, frame("cam-a", "a-2")));
+        assertThat(memory(r, "cam-a", "mtd").count).isEqualTo(2);
+        assertThat(memory(r, "cam-a", "mtd").added).isEqualTo(2);
+        assertThat(slots(r, "cam-a", "mtd")).containsOnlyKeys(0, 1);
+        AbstractStreamOperator<FrameInProgress> rop = r.getOperator();
+        rop.setCurrentKey(StreamContextFunction.key(frame("cam-a", "x")));
+        assertThat(rop.getKeyedStateStore().getState(LEGACY).value()).as("the old value is cleared").isNull();
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> subtask(
+            int maxParallelism, int parallelism, int index) throws Exception {
+        var h = new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(new StreamContextFunction(settings())), StreamContextFunction::key,
+                Types.STRING, maxParallelism, parallelism, index);
+        harnesses.add(h);
+        return h;
+    }
+
+    /**
+     * Issue 14: rescaling from 1 to 2 subtasks, each camera's memory (ring and slots) moves with its key group to the
+     * subtask that now owns the key, and scores that camera's next frame there exactly as before the rescale.
+     */
+    @Test
+    void rescalingKeepsEachCamerasMemory() throws Exception {
+        int maxParallelism = 128;
+        var one = subtask(maxParallelism, 1, 0);
+        one.open();
+        Random random = new Random(3);
+        List<String> cameras = List.of("cam-a", "cam-b", "cam-c", "cam-d", "cam-e", "cam-f");
+        for (int i = 0; i < 3; i++) {
+            for (String cam : cameras) {
+                process(one, frame(cam, cam + "-" + i, randomEmbedding(random)));
+            }
+        }
+        OperatorSubtaskState snapshot = one.snapshot(1L, 1L);
+        Map<String, SamEmbedding> next = new HashMap<>();
+        Map<String, float[]> expected = new HashMap<>();
+        for (String cam : cameras) {
+            next.put(cam, randomEmbedding(random));
+            expected.put(cam, process(one, frame(cam, cam + "-3", next.get(cam))).saliency);
+        }
+
+        List<KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress>> two = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            var h = subtask(maxParallelism, 2, i);
+            h.setup();
+            h.initializeState(AbstractStreamOperatorTestHarness.repartitionOperatorState(snapshot, maxParallelism,
+                    1, 2, i));
+            h.open();
+            two.add(h);
+        }
+        int[] perSubtask = new int[2];
+        for (String cam : cameras) {
+            int owner = KeyGroupRangeAssignment.assignKeyToParallelOperator(cam + "\u0000mtd", maxParallelism, 2);
+            perSubtask[owner]++;
+            var h = two.get(owner);
+            assertThat(memory(h, cam, "mtd").count).as(cam + " on subtask " + owner).isEqualTo(3);
+            FrameInProgress out = process(h, frame(cam, cam + "-3", next.get(cam)));
+            assertThat(out.failed()).isFalse();
+            assertThat(out.saliency).as(cam).containsExactly(expected.get(cam));
+        }
+        assertThat(perSubtask[0]).as("the test's cameras spread over both subtasks").isPositive();
+        assertThat(perSubtask[1]).isPositive();
+    }
+
+    /**
+     * Issue 14 item 4: a scoring that runs past streamContextTimeoutMillis is cancelled on the task thread: the frame
+     * becomes a TIMEOUT dead letter of stage streamContext soon after the bound, the memory is left as it was, and
+     * the camera's next frame is scored normally. The slow scoring is real work: a 64 x 64-cell frame against a memory
+     * frame of 8192 patches of 256 channels in plain Java (8.6 G multiply-adds, seconds on any CPU), bounded at 1 s.
+     */
+    @Test
+    void aScoringPastTheTimeBoundBecomesATimeoutAndLeavesTheMemoryAlone() throws Exception {
+        PipelineSettings s = settings(new StreamContextConfig(true, 2, 8192, 0.5, 1, 1, 0));
+        s.streamContextTimeoutMillis = 1000;
+        var h = harness(s);
+        Random random = new Random(4);
+        FrameInProgress small = frame("cam-a", "a-1", randomEmbedding(random, 256, 2));
+        FrameInProgress first = process(h, small);
+        assertThat(first.failed()).as("%s", first.failure).isFalse();
+        Map<Integer, byte[]> before = slots(h, "cam-a", "mtd");
+
+        long t0 = System.nanoTime();
+        FrameInProgress out = process(h, frame("cam-a", "a-2", randomEmbedding(random, 256, 64)));
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(out.failed()).isTrue();
+        assertThat(out.failure.reason).isEqualTo(RejectReason.TIMEOUT);
+        assertThat(out.failure.stage).isEqualTo("streamContext");
+        assertThat(out.failure.message).contains("1000 ms");
+        assertThat(out.saliency).isNull();
+        assertThat(millis).as("cancelled soon after the 1 s bound").isLessThan(4000);
+        assertThat(memory(h, "cam-a", "mtd").count).as("memory unchanged").isEqualTo(1);
+        assertThat(memory(h, "cam-a", "mtd").added).isEqualTo(1);
+        assertThat(slots(h, "cam-a", "mtd")).containsOnlyKeys(0);
+        assertThat(slots(h, "cam-a", "mtd").get(0)).isSameAs(before.get(0));
+
+        FrameInProgress next = process(h, frame("cam-a", "a-3", randomEmbedding(random, 256, 2)));
+        assertThat(next.failed()).isFalse();
+        assertThat(next.saliency).isNotNull();
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
+    }
+
+    /** A random embedding of {@code channels} channels on a {@code side} x {@code side} grid, all cells valid. */
+    private static SamEmbedding randomEmbedding(Random random, int channels, int side) {
+        float[] data = new float[channels * side * side];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) random.nextGaussian();
+        }
+        return new SamEmbedding(data, channels, side, side, 4, 4, 16 * side, 16 * side, 16 * side);
+    }
+
+    /**
+     * Issue 14: the slots carry no TTL (a TTL refreshed on read would rewrite every slot on every frame); an idle
+     * timer clears them once the ring expired. Timer times are rounded to a sixteenth of idleTtl, so a camera sending
+     * a frame every millisecond for 5 TTLs holds at most 17 pending timers, and its memory stays alive throughout.
+     */
+    @Test
+    void idleTimersPerCameraAreBounded() throws Exception {
+        var h = harness(bounded(1600, 64));
+        for (long t = 0; t < 8000; t += 7) {
+            clock(h, t);
+            process(h, frame("cam-a", "a-" + t));
+            assertThat(h.numProcessingTimeTimers()).isLessThanOrEqualTo(17);
+        }
+        assertThat(memory(h, "cam-a", "mtd").count).as("never expired while frames came").isEqualTo(4);
+        clock(h, 7994 + 1600 + 100);
+        assertThat(memory(h, "cam-a", "mtd")).isNull();
+        assertThat(slots(h, "cam-a", "mtd")).isEmpty();
+        assertThat(h.numProcessingTimeTimers()).isZero();
     }
 
     /** Issue 13: an OutOfMemoryError is the JVM's trouble, not the frame's: it fails the task. */
