@@ -12,35 +12,58 @@ import org.apache.flink.streaming.api.graph.StreamGraph;
 import org.apache.flink.streaming.api.graph.StreamNode;
 import org.apache.flink.streaming.api.graph.StreamingJobGraphGenerator;
 import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
-/**
- * Issue 16: fusion holds no state, so the job no longer keys by camera before it; a keyBy there sent every frame's
- * masks through a network shuffle (serialised, even at parallelism 1) for nothing. Fusion must follow the split
- * over a forward edge and run in the same task (one chain), with its uid unchanged ({@link FusionRestoreITCase}
- * restores a savepoint of the keyed shape into this one).
- */
-class FusionChainGraphTest {
+/** The shape of the job graph that {@link InspectionJob} builds with the default settings, read without running it. */
+class InspectionJobGraphTest {
 
-    @Test
-    void fusionIsChainedToTheSplitWithoutAKeyBy() {
+    private static StreamGraph graph;
+
+    @BeforeAll
+    static void build() {
         KafkaEndpoints kafka = new KafkaEndpoints("localhost:1", Map.of());
         InspectionJob job = new InspectionJob(kafka.framesSource("frames", "g", false),
                 kafka.eventsSink("events", "t-events"), kafka.deadLetterSink("dead-letters", "t-dead-letters"),
                 new PipelineSettings(InspectionConfigLoader.loadDefault()));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(2);
         job.build(env);
-        StreamGraph graph = env.getStreamGraph();
+        graph = env.getStreamGraph();
+    }
 
-        StreamNode fusion = node(graph, "fusion");
+    /**
+     * Issue 13: every operator that turns a frame into a dead letter feeds the dead-letter sink: decode, the split
+     * after the model stages (which carries the stream context's failures too) and fusion.
+     */
+    @Test
+    void decodeSplitFailuresAndFusionFeedTheDeadLetterSink() {
+        StreamNode sink = graph.getStreamNodes().stream()
+                .filter(n -> n.getTransformationUID() != null
+                        && n.getTransformationUID().startsWith("dead-letters-sink"))
+                .filter(n -> n.getInEdges().stream().anyMatch(e -> "decode".equals(uid(e.getSourceId()))))
+                .findFirst().orElseThrow();
+        Set<String> feeding = sink.getInEdges().stream().map(e -> uid(e.getSourceId())).collect(Collectors.toSet());
+        assertThat(feeding).containsExactlyInAnyOrder("decode", "split-failures", "fusion");
+    }
+
+    /**
+     * Issue 16: fusion holds no state, so the job no longer keys by camera before it; a keyBy there sent every frame's
+     * masks through a network shuffle (serialised, even at parallelism 1) for nothing. Fusion must follow the split
+     * over a forward edge and run in the same task (one chain), with its uid unchanged ({@link FusionRestoreITCase}
+     * restores a savepoint of the keyed shape into this one).
+     */
+    @Test
+    void fusionIsChainedToTheSplitWithoutAKeyBy() {
+        StreamNode fusion = node("fusion");
         List<StreamEdge> in = fusion.getInEdges();
         assertThat(in).hasSize(1);
-        assertThat(node(graph, "split-failures").getId()).isEqualTo(in.get(0).getSourceId());
+        assertThat(node("split-failures").getId()).isEqualTo(in.get(0).getSourceId());
         assertThat(in.get(0).getPartitioner()).as("no keyBy: a forward edge").isInstanceOf(ForwardPartitioner.class);
 
         JobGraph jobGraph = StreamingJobGraphGenerator.createJobGraph(graph);
@@ -50,7 +73,11 @@ class FusionChainGraphTest {
                 .anyMatch(name -> name.contains("split-failures") && name.contains("rescore-topk-fusion"));
     }
 
-    private static StreamNode node(StreamGraph graph, String uid) {
+    private static String uid(int nodeId) {
+        return graph.getStreamNode(nodeId).getTransformationUID();
+    }
+
+    private static StreamNode node(String uid) {
         return graph.getStreamNodes().stream().filter(n -> uid.equals(n.getTransformationUID()))
                 .findFirst().orElseThrow(() -> new AssertionError("no operator with uid " + uid));
     }
