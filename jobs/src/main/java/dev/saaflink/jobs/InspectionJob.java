@@ -10,6 +10,7 @@ import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.flink.SplitFailuresFunction;
 import dev.saaflink.operators.flink.StreamContextFunction;
+import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
@@ -121,6 +122,10 @@ public final class InspectionJob {
                     .keyBy(StreamContextFunction::key, Types.STRING)
                     .process(new StreamContextFunction(settings))
                     .name("stream-context").uid("stream-context");
+        } else {
+            // Without a memory, seed and reset records (saa memory) have nothing to act on: dropped, never inspected.
+            encoded = encoded.filter(p -> p.failed() || !MemoryRecords.isMemoryRecord(p))
+                    .name("drop-memory-records").uid("drop-memory-records");
         }
 
         RegionGenerator generator = regionGenerator(settings);

@@ -37,6 +37,7 @@ import picocli.CommandLine.Spec;
                 CameraCommand.class,
                 InspectCommand.class,
                 ConfigCommand.class,
+                MemoryCommand.class,
                 EvalCommand.class,
                 ScoreCommand.class,
                 SubmitCommand.class,

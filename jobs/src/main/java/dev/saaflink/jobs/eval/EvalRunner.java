@@ -152,9 +152,10 @@ public final class EvalRunner {
                     + "defect-free; record it with ./saa ingest --with-ground-truth, or give --labels folders for "
                     + "image metrics from the frames' '" + FrameFactory.ATTR_SUBSET + "' attribute (the folder name)");
         }
-        out.printf("eval: replaying %d records (%d frames, %d with a mask) of topic '%s' at %s, up to offsets %s%n",
-                recording.records(), recording.frames().size(), recording.framesWithGroundTruth(), topic,
-                bootstrapServers, recording.endOffsets());
+        out.printf("eval: replaying %d records (%d frames, %d with a mask, %d seed/reset records) of topic '%s' at %s,"
+                        + " up to offsets %s%n", recording.records(), recording.frames().size(),
+                recording.framesWithGroundTruth(), recording.memoryRecords(), topic, bootstrapServers,
+                recording.endOffsets());
 
         String runId = "saa-eval-" + RUN_ID_TIME.format(LocalDateTime.now());
         String eventsTopic = runId + "-events";
@@ -166,7 +167,8 @@ public final class EvalRunner {
             TopicInspection.Result result = new TopicInspection(bootstrapServers, clientProperties, settings)
                     .parallelism(parallelism)
                     .run(topic, recording.endOffsets(), eventsTopic, deadLettersTopic, runId, recording.records());
-            EmbeddedInspection.Outcome outcome = new EmbeddedInspection.Outcome(recording.frames(), recording.records(),
+            EmbeddedInspection.Outcome outcome = new EmbeddedInspection.Outcome(recording.frames(),
+                    recording.records() - recording.memoryRecords(), // frames = events + dead letters
                     result.events(), result.deadLetters(), result.jobSeconds());
             return score(outcome, "kafka://" + bootstrapServers + "/" + topic, outDir, saveMaps, DatasetSplit.ALL);
         } finally {

@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.eval;
 
+import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.jobs.embedded.TopicTail;
 import dev.saaflink.schemas.Frame;
 import org.apache.kafka.common.TopicPartition;
@@ -19,10 +20,12 @@ import java.util.Map;
  * @param frames         the records that decode as frames, by frame id (a repeated id keeps its last frame)
  * @param records        every record read, frames or not (the others become dead letters in the job)
  * @param duplicateIds   records whose frame id had been seen before in the topic
+ * @param memoryRecords  seed and reset records ({@code saa memory}); not in {@code frames}: the job inspects them
+ *                       not and emits nothing for them
  * @param endOffsets     per partition, where the replay stops
  */
 public record RecordedTopic(Map<String, Frame> frames, int records, int duplicateIds,
-                            Map<TopicPartition, Long> endOffsets) {
+                            Map<TopicPartition, Long> endOffsets, int memoryRecords) {
 
     /** How long reading the recording may take before the replay gives up. */
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
@@ -33,14 +36,23 @@ public record RecordedTopic(Map<String, Frame> frames, int records, int duplicat
             List<byte[]> values = tail.values(topic);
             Map<String, Frame> frames = new LinkedHashMap<>();
             int duplicates = 0;
+            int memoryRecords = 0;
             for (byte[] value : values) {
                 Frame frame = decodeOrNull(value);
-                if (frame != null && frames.put(frame.getFrameId(), frame) != null) {
+                if (frame != null && isMemoryRecord(frame)) {
+                    memoryRecords++; // a seed or reset: the job gives it neither an event nor a dead letter
+                } else if (frame != null && frames.put(frame.getFrameId(), frame) != null) {
                     duplicates++;
                 }
             }
-            return new RecordedTopic(frames, values.size(), duplicates, Map.copyOf(end));
+            return new RecordedTopic(frames, values.size(), duplicates, Map.copyOf(end), memoryRecords);
         }
+    }
+
+    /** A seed or reset record ({@code saa memory}): acts on the stream memory, never scored. */
+    private static boolean isMemoryRecord(Frame frame) {
+        String kind = frame.getAttributes() == null ? null : frame.getAttributes().get(MemoryRecords.ATTRIBUTE);
+        return MemoryRecords.SEED.equals(kind) || MemoryRecords.RESET.equals(kind);
     }
 
     /** Null for a record that is not a frame; the job reports it as a dead letter, the scorer skips it. */

@@ -46,6 +46,11 @@ public final class KeyBudget {
         return false;
     }
 
+    /** Forgets a key (its memory was reset), freeing its place; a key not admitted is a no-op. */
+    public void release(String key) {
+        lastSeen.remove(key);
+    }
+
     /** Keys admitted now. */
     public int size() {
         return lastSeen.size();

@@ -6,6 +6,7 @@ import static dev.saaflink.operators.decode.FrameRejectedException.STAGE_IMAGE_D
 import static dev.saaflink.operators.decode.FrameRejectedException.STAGE_VALIDATE;
 
 import dev.saaflink.models.image.RgbImage;
+import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.schemas.Frame;
 import dev.saaflink.schemas.ImageEncoding;
 
@@ -90,7 +91,7 @@ public final class FrameDecoder implements Serializable {
             requireText("cameraId", cameraId);
             requireText("frameId", frameId);
             requireText("category", frame.getCategory());
-            RgbImage image = decodeImage(frame);
+            RgbImage image = isEmptyReset(frame) ? null : decodeImage(frame);
 
             DecodedFrame out = new DecodedFrame();
             out.cameraId = cameraId;
@@ -223,6 +224,21 @@ public final class FrameDecoder implements Serializable {
     }
 
     // ---------------------------------------------------------------- image
+
+    /**
+     * True for a memory reset record without an image ({@link MemoryRecords}): the one record that may come without
+     * one, since it is never inspected. Throws for a {@value MemoryRecords#ATTRIBUTE} value that names nothing, so a
+     * typo'd command becomes a dead letter instead of an inspected frame.
+     */
+    private static boolean isEmptyReset(Frame frame) throws FrameRejectedException {
+        MemoryRecords.Kind kind;
+        try {
+            kind = MemoryRecords.parse(frame.getAttributes());
+        } catch (IllegalArgumentException e) {
+            throw new FrameRejectedException(STAGE_VALIDATE, RejectReason.MISSING_FIELD, e.getMessage());
+        }
+        return kind == MemoryRecords.Kind.RESET && (frame.getImage() == null || !frame.getImage().hasRemaining());
+    }
 
     private RgbImage decodeImage(Frame frame) throws FrameRejectedException {
         ImageEncoding encoding = frame.getEncoding();

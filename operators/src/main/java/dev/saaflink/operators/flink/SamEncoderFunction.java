@@ -10,6 +10,7 @@ import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
+import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.operators.metrics.StageMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
@@ -100,6 +101,11 @@ public final class SamEncoderFunction extends ModelStageFunction {
 
     @Override
     protected void process(FrameInProgress frame) throws Exception {
+        if (MemoryRecords.kind(frame) == MemoryRecords.Kind.RESET) {
+            // A memory reset has no image to encode. It still takes its turn in the worker queue rather than
+            // completing at once in asyncInvoke, so it does not overtake the camera's frames queued before it.
+            return;
+        }
         if (batcher == null) {
             encode(frame, encoder, settings);
             batchSize.update(1);

@@ -5,6 +5,7 @@ import dev.saaflink.models.runtime.ModelCall;
 import dev.saaflink.models.runtime.ModelCallCancelledException;
 import dev.saaflink.operators.context.Fp16;
 import dev.saaflink.operators.context.KeyBudget;
+import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.operators.context.MemoryRing;
 import dev.saaflink.operators.context.StreamContextScorer;
 import dev.saaflink.operators.context.StreamMemory;
@@ -77,6 +78,12 @@ import java.util.concurrent.TimeUnit;
  * includes exactly the frames before it (exactly-once), in each camera's order; the bound only caps how long a
  * barrier can wait.
  *
+ * <p><b>Seed and reset records</b> ({@link MemoryRecords}, issue 14): a frame marked {@code saa.memory=seed} enters
+ * the memory without being scored and is not emitted ({@code saa.seedFrames}); one marked {@code saa.memory=reset}
+ * clears its key's memory and budget place and is not emitted ({@code saa.memoryResets}). Both come on the frames
+ * topic in the camera's own order. A seed of one key too many fails with {@code TOO_MANY_CAMERAS} like a frame
+ * (a dead letter); a failed seed or reset (e.g. it did not decode) passes through as any failed frame does.
+ *
  * <p>Frames that already failed pass through. While a key's memory warms up, a frame is scored against itself
  * (on the same scale; counted in {@code saa.warmupFrames}). An error while scoring fails only that frame
  * ({@code MODEL_FAILED}, stage {@value #STAGE}); its features are then not remembered. Any other exception or
@@ -129,6 +136,8 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
     private transient Counter timeouts;
     private transient Histogram inferenceMillis;
     private transient Counter warmupFrames;
+    private transient Counter seedFrames;
+    private transient Counter memoryResets;
 
     public StreamContextFunction(PipelineSettings settings) {
         this(settings, true);
@@ -250,14 +259,28 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
                 StageMetrics.STREAM_CONTEXT), StageMetrics.INFERENCE_MILLIS);
         warmupFrames = StageMetrics.counter(StageMetrics.saa(getRuntimeContext().getMetricGroup()),
                 StageMetrics.WARMUP_FRAMES);
+        seedFrames = StageMetrics.counter(StageMetrics.saa(getRuntimeContext().getMetricGroup()),
+                StageMetrics.SEED_FRAMES);
+        memoryResets = StageMetrics.counter(StageMetrics.saa(getRuntimeContext().getMetricGroup()),
+                StageMetrics.MEMORY_RESETS);
         LOG.info("Stream-context saliency: {}", config);
     }
 
     @Override
     public void processElement(FrameInProgress p, Context ctx, Collector<FrameInProgress> out) throws Exception {
+        MemoryRecords.Kind kind = MemoryRecords.kind(p);
+        if (!p.failed() && kind == MemoryRecords.Kind.RESET) {
+            reset(ctx);
+            return; // no event: the record only acted on the memory
+        }
         if (!p.failed()) {
             try {
                 if (budget.admit(ctx.getCurrentKey(), ctx.timerService().currentProcessingTime())) {
+                    if (kind == MemoryRecords.Kind.SEED) {
+                        seed(p);
+                        armIdleTimer(ctx);
+                        return; // no event: a seed is remembered, not inspected
+                    }
                     if (score(p)) {
                         armIdleTimer(ctx);
                     }
@@ -276,6 +299,32 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
             }
         }
         out.collect(p);
+    }
+
+    /**
+     * A seed record: the frame enters its key's memory as it would after being scored (same pooled, sampled patch
+     * vectors) but is not scored, not counted as a warm-up frame and not emitted. It counts towards the memory's
+     * warm-up, so after {@code warmupFrames} seeds the camera's first inspected frame is scored against the memory.
+     */
+    private void seed(FrameInProgress p) throws Exception {
+        StreamMemory before = load();
+        StreamMemory m = scorer.remember(p, before);
+        store(m, m != before);
+        seedFrames.inc();
+    }
+
+    /**
+     * A reset record: the key's memory (slots, ring, a memory of the old layout) and its place in the camera budget
+     * go; its next frame warms up again. A reset of a key without a memory changes nothing. A pending idle timer of
+     * the key finds no ring and clears nothing more.
+     */
+    private void reset(Context ctx) throws Exception {
+        ring.clear();
+        slots.clear();
+        legacyMemory.clear();
+        budget.release(ctx.getCurrentKey());
+        memoryResets.inc();
+        LOG.info("Stream context: memory of key {} reset", ctx.getCurrentKey().replace('\u0000', '/'));
     }
 
     /** Scores and remembers the frame; true when its memory was written. */

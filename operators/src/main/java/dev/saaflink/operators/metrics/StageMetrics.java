@@ -62,6 +62,10 @@ public final class StageMetrics {
     public static final String STREAM_CONTEXT = "streamContext";
     /** Frames the stream-context operator scored against themselves because the memory was still warming up. */
     public static final String WARMUP_FRAMES = "warmupFrames";
+    /** Seed records ({@code saa.memory=seed}) that entered a memory without being inspected (no event). */
+    public static final String SEED_FRAMES = "seedFrames";
+    /** Reset records ({@code saa.memory=reset}) that cleared a camera's memory (no event). */
+    public static final String MEMORY_RESETS = "memoryResets";
 
     /**
      * Per-frame stage timing key (FrameInProgress.stageMs) to the model it measures. Several keys may add up to one

@@ -141,6 +141,27 @@ class FrameDecoderRejectTest {
         assertRejected(record(frame(ImageEncoding.JPEG, new byte[0]).build()), "validate", RejectReason.EMPTY_IMAGE);
     }
 
+    /**
+     * Issue 14 item 3: a memory reset record may come without an image (it is never inspected); a seed may not, and an
+     * {@code saa.memory} value that names nothing is a dead letter rather than a frame inspected by mistake.
+     */
+    @Test
+    void onlyAMemoryResetMayComeWithoutAnImage() throws FrameRejectedException {
+        DecodedFrame reset = decoder.decode(record(frame(ImageEncoding.PNG, new byte[0])
+                .setAttributes(java.util.Map.of("saa.memory", "reset")).build()));
+        assertThat(reset.image).isNull();
+        assertThat(reset.attributes).containsEntry("saa.memory", "reset");
+        assertThat(reset.cameraId).isEqualTo("cam-7");
+        assertRejected(record(frame(ImageEncoding.PNG, new byte[0])
+                .setAttributes(java.util.Map.of("saa.memory", "seed")).build()), "validate", RejectReason.EMPTY_IMAGE);
+        FrameRejectedException e = assertRejected(record(frame(ImageEncoding.PNG, png(solid(2, 2, 0)))
+                .setAttributes(java.util.Map.of("saa.memory", "rest")).build()), "validate", RejectReason.MISSING_FIELD);
+        assertThat(e.getMessage()).contains("saa.memory").contains("'rest'");
+        // A reset that carries an image anyway: decoded like any frame (the encoder skips it).
+        assertThat(decoder.decode(record(frame(ImageEncoding.PNG, png(solid(2, 2, 0)))
+                .setAttributes(java.util.Map.of("saa.memory", "reset")).build())).image).isNotNull();
+    }
+
     @Test
     void rawPixelsNeedMatchingDimensions() {
         assertRejected(record(frame(ImageEncoding.GRAY8, new byte[11]).setWidth(3).setHeight(4).build()),

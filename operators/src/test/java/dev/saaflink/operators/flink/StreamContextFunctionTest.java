@@ -8,6 +8,7 @@ import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.operators.context.MemoryRing;
 import dev.saaflink.operators.context.StreamContextScorer;
 import dev.saaflink.operators.context.StreamMemory;
@@ -694,5 +695,115 @@ class StreamContextFunctionTest {
         assertThat(FatalErrors.isFatal(new OutOfMemoryError())).isTrue();
         assertThat(FatalErrors.isFatal(new NoClassDefFoundError())).isTrue();
         assertThat(FatalErrors.isFatal(new IllegalStateException())).isFalse();
+    }
+
+    // ------------------------------------------------------------------ issue 14 item 3: seed and reset records
+
+    /** A seed record of the test embedding: {@code saa.memory=seed}. */
+    private static FrameInProgress seed(String cameraId, String frameId) {
+        FrameInProgress p = frame(cameraId, frameId);
+        p.frame.attributes = new HashMap<>(Map.of(MemoryRecords.ATTRIBUTE, MemoryRecords.SEED));
+        return p;
+    }
+
+    /** A reset record as the decoder passes it on: no image, and the encoder left it without an embedding. */
+    private static FrameInProgress reset(String cameraId, String category) {
+        FrameInProgress p = frame(cameraId, "reset-" + cameraId, category);
+        p.frame.attributes = new HashMap<>(Map.of(MemoryRecords.ATTRIBUTE, MemoryRecords.RESET));
+        p.frame.image = null;
+        p.embedding = null;
+        return p;
+    }
+
+    /** Processes a record that must not be emitted. */
+    private void processSilently(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
+                                 FrameInProgress p) throws Exception {
+        h.processElement(p, ++time);
+        assertThat(drain(h)).as("no output for " + p.frame.frameId).isEmpty();
+    }
+
+    @Test
+    void aSeedEntersTheMemoryEmitsNothingAndTheFirstInspectedFrameIsNotAWarmUp() throws Exception {
+        var h = harness();
+        processSilently(h, seed("cam-a", "s-1"));
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(1);
+        assertThat(slots(h, "cam-a", "mtd")).hasSize(1);
+        // warmupFrames = 1: with one seed in the memory, the first inspected frame is scored against it.
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-1")));
+        assertThat(memory(h, "cam-a", "mtd").count).isEqualTo(2);
+        // Without a seed the same frame is a warm-up frame (another camera).
+        assertWarmUp(process(h, frame("cam-b", "b-1")));
+        // Seeds of one key do not reach another category's memory.
+        assertWarmUp(process(h, frame("cam-a", "a-2", "default")));
+    }
+
+    @Test
+    void aResetClearsOnlyItsKeysMemoryAndItsNextFrameWarmsUp() throws Exception {
+        var h = harness();
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-2")));
+        assertWarmUp(process(h, frame("cam-b", "b-1")));
+        assertWarmUp(process(h, frame("cam-a", "d-1", "default")));
+
+        processSilently(h, reset("cam-a", "mtd"));
+        assertThat(memory(h, "cam-a", "mtd")).isNull();
+        assertThat(slots(h, "cam-a", "mtd")).isEmpty();
+        assertThat(memory(h, "cam-b", "mtd").count).as("another camera keeps its memory").isEqualTo(1);
+        assertThat(memory(h, "cam-a", "default").count).as("another category keeps its memory").isEqualTo(1);
+        assertThat(h.numKeyedStateEntries()).isEqualTo(2 * ENTRIES_PER_KEY);
+
+        assertWarmUp(process(h, frame("cam-a", "a-3")));
+        assertScoredAgainstMemory(process(h, frame("cam-a", "a-4")));
+        assertScoredAgainstMemory(process(h, frame("cam-b", "b-2")));
+    }
+
+    @Test
+    void aResetOfAnUnknownCameraIsANoOpAndTakesNoPlace() throws Exception {
+        var h = harness(bounded(1000, 1));
+        clock(h, 0);
+        processSilently(h, reset("cam-z", "mtd"));
+        assertThat(h.numKeyedStateEntries()).isZero();
+        // The only place on the subtask is still free.
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+    }
+
+    @Test
+    void seedsPastTheCameraCapAreDeadLettersAndAResetFreesThePlace() throws Exception {
+        var h = harness(bounded(1000, 1));
+        clock(h, 0);
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        FrameInProgress rejected = process(h, seed("cam-b", "s-1"));
+        assertRejectedAsOneCameraTooMany(rejected);
+        assertThat(memory(h, "cam-b", "mtd")).isNull();
+
+        processSilently(h, reset("cam-a", "mtd"));
+        processSilently(h, seed("cam-b", "s-2"));
+        assertScoredAgainstMemory(process(h, frame("cam-b", "b-1")));
+        assertRejectedAsOneCameraTooMany(process(h, frame("cam-a", "a-2")));
+    }
+
+    @Test
+    void aFailedSeedOrResetPassesThroughAsADeadLetterAndChangesNothing() throws Exception {
+        var h = harness();
+        assertWarmUp(process(h, frame("cam-a", "a-1")));
+        FrameInProgress s = seed("cam-a", "s-1");
+        s.failure = new StageFailure("samEncoder", RejectReason.MODEL_FAILED, "x", "broken");
+        assertThat(process(h, s).failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
+        FrameInProgress r = reset("cam-a", "mtd");
+        r.failure = new StageFailure("samEncoder", RejectReason.TIMEOUT, "x", "late");
+        assertThat(process(h, r).failure.reason).isEqualTo(RejectReason.TIMEOUT);
+        assertThat(memory(h, "cam-a", "mtd").count).as("neither the failed seed nor the failed reset acted")
+                .isEqualTo(1);
+    }
+
+    @Test
+    void seedsSurviveASnapshotAndResetsToo() throws Exception {
+        var h = harness();
+        processSilently(h, seed("cam-a", "s-1"));
+        processSilently(h, seed("cam-b", "s-2"));
+        processSilently(h, reset("cam-b", "mtd"));
+        var r = restored(h.snapshot(1L, 1L));
+        assertScoredAgainstMemory(process(r, frame("cam-a", "a-1")));
+        assertWarmUp(process(r, frame("cam-b", "b-1")));
     }
 }
