@@ -19,17 +19,19 @@ public final class OrderOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
-    @Option(names = "--order", paramLabel = "shuffled|sorted", defaultValue = "shuffled",
+    @Option(names = "--order", paramLabel = "shuffled|sorted|burst", defaultValue = "shuffled",
             description = "Publishing order: 'shuffled' (default; a fixed permutation per --seed, like a line that "
-                    + "interleaves defect types and good parts) or 'sorted' (by folder, then name). The "
-                    + "stream-context saliency scores each frame against the frames before it, so the order matters.")
+                    + "interleaves defect types and good parts), 'sorted' (by folder, then name) or 'burst' (defects "
+                    + "in seeded runs of 10 to 30, mostly of one type, between even stretches of defect-free frames, "
+                    + "like a machine that starts failing). The stream-context saliency scores each frame against "
+                    + "the frames before it, so the order matters.")
     String order;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "" + PublishOrder.DEFAULT_SEED,
-            description = "Seed of the shuffled order (default ${DEFAULT-VALUE}).")
+            description = "Seed of the shuffled and burst orders (default ${DEFAULT-VALUE}).")
     long seed;
 
-    /** The order asked for; a usage error for anything but shuffled or sorted, or a negative seed. */
+    /** The order asked for; a usage error for anything but shuffled, sorted or burst, or a negative seed. */
     public PublishOrder order() {
         if (seed < 0) {
             throw new ParameterException(mixee.commandLine(), "--seed must be >= 0, got " + seed);

@@ -59,7 +59,7 @@ public final class EvalRunner {
     }
 
     /** Folder names of defect-free images in the datasets this project evaluates (MVTec: good, MTD: free). */
-    public static final Set<String> NORMAL_FOLDERS = Set.of("good", "free", "ok", "normal");
+    public static final Set<String> NORMAL_FOLDERS = DatasetItem.NORMAL_FOLDERS;
 
     private final PipelineSettings settings;
     private final PrintStream out;
@@ -123,7 +123,7 @@ public final class EvalRunner {
         }
         out.printf("eval: %d frames from %s (%s) through the real job (parallelism %d, %s order%s)%n", items.size(),
                 dataset, split == DatasetSplit.ALL ? "all images" : split + " half", parallelism, order,
-                order == PublishOrder.SHUFFLED ? ", seed " + seed : "");
+                order != PublishOrder.SORTED ? ", seed " + seed : "");
         EmbeddedInspection.Outcome outcome = new EmbeddedInspection(settings).parallelism(parallelism)
                 .run(items, true, List.of());
         return score(outcome, dataset.toString(), outDir, saveMaps, split);

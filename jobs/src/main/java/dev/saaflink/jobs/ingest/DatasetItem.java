@@ -1,7 +1,9 @@
 package dev.saaflink.jobs.ingest;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One image found by {@link DatasetScanner}, with its ground-truth mask when the dataset has one.
@@ -16,12 +18,20 @@ import java.util.Objects;
  */
 public record DatasetItem(String category, String subset, String name, Path image, Path mask, String source) {
 
+    /** Folder names that hold defect-free images (MTD's {@code free}, MVTec's {@code good}); any other is a defect type. */
+    public static final Set<String> NORMAL_FOLDERS = Set.of("good", "free", "ok", "normal");
+
     public DatasetItem {
         Objects.requireNonNull(category, "category");
         Objects.requireNonNull(subset, "subset");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(source, "source");
+    }
+
+    /** Whether the image's folder is one of {@link #NORMAL_FOLDERS} (any case). */
+    public boolean inNormalFolder() {
+        return NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT));
     }
 
     public boolean hasMask() {

@@ -134,7 +134,7 @@ class IngestCommandTest {
 
         assertThat(run("ingest", "--bootstrap-servers", kafka.bootstrapServers(), "--topic", "x",
                 "--dataset", samples.toString(), "--order", "random")).isEqualTo(2);
-        assertThat(err.toString()).contains("--order must be shuffled or sorted, got random");
+        assertThat(err.toString()).contains("--order must be shuffled, sorted or burst, got random");
     }
 
     /** Files that are not images are published too (the job dead-letters them): none vanishes, none aborts. */

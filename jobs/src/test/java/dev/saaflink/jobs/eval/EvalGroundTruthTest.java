@@ -73,7 +73,7 @@ class EvalGroundTruthTest {
     @Test
     void anUnknownOrderIsAUsageError() {
         assertThat(cli("eval", "--dataset", ".", "--out", "x", "--order", "random")).isEqualTo(2);
-        assertThat(err.toString()).contains("--order must be shuffled or sorted, got random");
+        assertThat(err.toString()).contains("--order must be shuffled, sorted or burst, got random");
         assertThat(cli("eval", "--dataset", ".", "--out", "x", "--seed", "-1")).isEqualTo(2);
         assertThat(err.toString()).contains("--seed must be >= 0");
     }
