@@ -24,13 +24,8 @@ public final class TopicTail implements AutoCloseable {
     private final List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
 
     public TopicTail(String bootstrapServers, Map<String, String> clientProperties, String... topics) {
-        Properties p = new Properties();
-        p.putAll(clientProperties);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 * 1024 * 1024));
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = new KafkaConsumer<>(readCommitted(bootstrapServers, clientProperties), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
         for (String topic : topics) {
             for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
                 partitions.add(new TopicPartition(topic, info.partition()));
@@ -38,6 +33,21 @@ public final class TopicTail implements AutoCloseable {
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+    }
+
+    /**
+     * Settings of a byte-array consumer that sees only committed records and commits no offsets (partitions are
+     * assigned by hand, no group): {@code clientProperties} (security) plus the bootstrap servers, and a fetch size
+     * that takes a 16 MB frame. Shared with the live view's readers.
+     */
+    public static Properties readCommitted(String bootstrapServers, Map<String, String> clientProperties) {
+        Properties p = new Properties();
+        p.putAll(clientProperties);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 * 1024 * 1024));
+        return p;
     }
 
     /** Reads what is available now (waiting at most {@code wait}); returns how many records arrived. */

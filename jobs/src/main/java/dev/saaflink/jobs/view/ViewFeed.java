@@ -1,5 +1,6 @@
 package dev.saaflink.jobs.view;
 
+import dev.saaflink.jobs.embedded.TopicTail;
 import dev.saaflink.schemas.AnomalyEvent;
 import dev.saaflink.schemas.Frame;
 
@@ -73,12 +74,7 @@ public final class ViewFeed implements AutoCloseable {
                boolean fromBeginning, Sink sink) {
             this.topic = topic;
             this.sink = sink;
-            Properties p = new Properties();
-            p.putAll(clientProperties);
-            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, String.valueOf(32 * 1024 * 1024));
+            Properties p = TopicTail.readCommitted(bootstrapServers, clientProperties);
             p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100");
             p.put(ConsumerConfig.CLIENT_ID_CONFIG, "saa-view-" + topic);
             // a mistyped topic name is an error here, not a new empty topic on the cluster
