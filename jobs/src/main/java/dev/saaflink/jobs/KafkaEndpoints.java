@@ -30,7 +30,7 @@ public final class KafkaEndpoints {
 
     private final String bootstrapServers;
     private final Map<String, String> clientProperties;
-    /** Null: the client settings' transaction.timeout.ms, else {@link TransactionTimeout#DEFAULT_MS}. */
+    /** The option's value, or null: then {@link TransactionTimeout#resolve} falls back to the client settings. */
     private Long transactionTimeoutMillis;
 
     public KafkaEndpoints(String bootstrapServers, Map<String, String> clientProperties) {
@@ -111,8 +111,8 @@ public final class KafkaEndpoints {
     private <T extends SpecificRecordBase> KafkaSink<T> sink(String topic, String transactionalIdPrefix,
                                                             SerializationSchema<T> key, SerializationSchema<T> value) {
         Properties producer = properties();
-        producer.setProperty(TransactionTimeout.PROPERTY, String.valueOf(transactionTimeoutMillis != null
-                ? transactionTimeoutMillis : TransactionTimeout.resolve(null, clientProperties)));
+        producer.setProperty(TransactionTimeout.PROPERTY,
+                String.valueOf(TransactionTimeout.resolve(transactionTimeoutMillis, clientProperties)));
         producer.setProperty("max.request.size", String.valueOf(KafkaTopics.MAX_MESSAGE_BYTES));
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)

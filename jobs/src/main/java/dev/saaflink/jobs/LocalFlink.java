@@ -83,7 +83,7 @@ public final class LocalFlink {
      * alone uploads 58 MB per checkpoint, mostly compaction output, since every flush covers the whole key space;
      * with the changelog 2.1 MB, the four frames' slots. The changes are kept under {@code checkpointDir/changelog}.
      */
-    static void changelog(Configuration conf, Path checkpointDir) {
+    public static void changelog(Configuration conf, Path checkpointDir) {
         conf.setString("state.changelog.enabled", "true");
         conf.setString("state.changelog.storage", "filesystem");
         conf.setString("dstl.dfs.base-path", checkpointDir.resolve("changelog").toUri().toString());

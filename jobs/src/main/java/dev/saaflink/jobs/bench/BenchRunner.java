@@ -30,6 +30,7 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,14 +70,21 @@ public final class BenchRunner {
         this.out = out;
     }
 
+    /**
+     * Up to {@code n} images of the dataset, round-robin over its folders. A benchmark measures images: files of the
+     * folder that are not images (which the scanner lists too) stay out.
+     */
+    static List<DatasetItem> images(Path dataset, String category, int n) {
+        return EvalRunner.stratifiedLimit(new DatasetScanner().scan(dataset, category).stream()
+                .filter(DatasetItem::namedLikeImage).toList(), n);
+    }
+
     public Map<String, Object> run(Path dataset, String category, int frameCount, Path outDir) throws Exception {
         if (frameCount < 4) {
             throw new IllegalArgumentException("--frames must be at least 4 (a steady-state rate needs completions "
                     + "after the first quarter), got " + frameCount);
         }
-        // A benchmark measures images: files of the folder that are not images (which the scanner lists too) stay out.
-        List<DatasetItem> items = EvalRunner.stratifiedLimit(new DatasetScanner().scan(dataset, category).stream()
-                .filter(DatasetItem::namedLikeImage).toList(), frameCount);
+        List<DatasetItem> items = images(dataset, category, frameCount);
         if (items.size() < 4) {
             throw new IllegalArgumentException("found " + items.size() + " images under " + dataset + "; need 4 or more");
         }

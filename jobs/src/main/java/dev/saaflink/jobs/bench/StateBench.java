@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.saaflink.jobs.LocalFlink;
 import dev.saaflink.jobs.ingest.DatasetItem;
-import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.eval.EvalRunner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.models.image.RgbImage;
@@ -100,8 +99,7 @@ public final class StateBench {
      */
     public Map<String, Object> run(Path dataset, String category, int distinctFrames, List<Integer> cameraCounts,
                                    double steadyFps, Path outDir) throws Exception {
-        List<DatasetItem> items = EvalRunner.stratifiedLimit(new DatasetScanner().scan(dataset, category).stream()
-                .filter(DatasetItem::namedLikeImage).toList(), distinctFrames);
+        List<DatasetItem> items = BenchRunner.images(dataset, category, distinctFrames);
         if (items.isEmpty()) {
             throw new IllegalArgumentException("no images under " + dataset);
         }
@@ -219,9 +217,7 @@ public final class StateBench {
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
         conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 100_000);
         if (changelog) {
-            conf.setString("state.changelog.enabled", "true");
-            conf.setString("state.changelog.storage", "filesystem");
-            conf.setString("dstl.dfs.base-path", checkpoints.resolve("changelog").toUri().toString());
+            LocalFlink.changelog(conf, checkpoints); // what saa inspect runs
             if (materializeSeconds > 0) {
                 conf.setString("state.changelog.periodic-materialize.interval", materializeSeconds + "s");
             }

@@ -100,10 +100,6 @@ public final class CameraIngest {
         return new Builder(source, cameraId, category);
     }
 
-    public CameraMetrics metrics() {
-        return metrics;
-    }
-
     /**
      * Runs until the file ends, {@code maxFrames} are published, {@link #stop()} is called or the source is given up
      * on; returns normally in the first three cases.
@@ -170,7 +166,6 @@ public final class CameraIngest {
                 waitBeforeRetry("cannot open " + settings.source + ": " + e.getMessage());
                 continue;
             }
-            metrics.connected();
             connectionIndex++;
             attemptsSinceInterruption++;
             boolean hadFrames;
@@ -275,7 +270,6 @@ public final class CameraIngest {
     }
 
     private void interrupted(Interruption reason, String detail) {
-        metrics.interrupted(reason);
         if (anyFrame && pendingGap == null) {
             pendingGap = reason;
             attemptsSinceInterruption = 0;
@@ -315,7 +309,7 @@ public final class CameraIngest {
     }
 
     private Frame frame(VideoConnection.Picture picture, long captureMillis) throws IOException {
-        long capture = Math.max(captureMillis, lastCaptureMillis == Long.MIN_VALUE ? captureMillis : lastCaptureMillis + 1);
+        long capture = Math.max(captureMillis, lastCaptureMillis + 1); // strictly increasing within the run
         lastCaptureMillis = capture;
         byte[] bytes = encoder.encode(picture.image());
         Map<String, String> attributes = new LinkedHashMap<>();

@@ -15,14 +15,8 @@ public final class CameraMetrics {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong droppedByRate = new AtomicLong();
     private final AtomicLong droppedBusy = new AtomicLong();
-    private final AtomicLong connections = new AtomicLong();
-    private final AtomicLong reconnects = new AtomicLong();
     private final AtomicLong failedAttempts = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
-    private final AtomicLong stalls = new AtomicLong();
-    private final AtomicLong endsOfStream = new AtomicLong();
-    private final AtomicLong readErrors = new AtomicLong();
-    private final AtomicLong lastGapMillis = new AtomicLong();
     private final AtomicLong longestGapMillis = new AtomicLong();
     private final AtomicLong totalGapMillis = new AtomicLong();
     private final AtomicLong lastFrameNanos = new AtomicLong(Long.MIN_VALUE);
@@ -53,26 +47,12 @@ public final class CameraMetrics {
         droppedBusy.incrementAndGet();
     }
 
-    void connected() {
-        connections.incrementAndGet();
-    }
-
     void attemptFailed() {
         failedAttempts.incrementAndGet();
     }
 
-    void interrupted(CameraIngest.Interruption reason) {
-        switch (reason) {
-            case STALL -> stalls.incrementAndGet();
-            case END_OF_STREAM -> endsOfStream.incrementAndGet();
-            case READ_ERROR -> readErrors.incrementAndGet();
-        }
-    }
-
     void gapClosed(long millis) {
         gaps.incrementAndGet();
-        reconnects.incrementAndGet();
-        lastGapMillis.set(millis);
         totalGapMillis.addAndGet(millis);
         longestGapMillis.accumulateAndGet(millis, Math::max);
     }
@@ -97,14 +77,9 @@ public final class CameraMetrics {
         return droppedBusy.get();
     }
 
-    /** Successful opens of the source, the first one included. */
-    public long connections() {
-        return connections.get();
-    }
-
-    /** Connections that brought frames back after an interruption. */
+    /** Connections that brought frames back after an interruption: one per closed gap. */
     public long reconnects() {
-        return reconnects.get();
+        return gaps.get();
     }
 
     /** Opens of the source that failed (refused, timed out, no video). */
@@ -115,25 +90,6 @@ public final class CameraMetrics {
     /** Interruptions that ended, each with a frame after it. */
     public long gaps() {
         return gaps.get();
-    }
-
-    /** Interruptions because the source went silent for the stall timeout. */
-    public long stalls() {
-        return stalls.get();
-    }
-
-    /** Interruptions because a live source ended its stream. */
-    public long endsOfStream() {
-        return endsOfStream.get();
-    }
-
-    /** Interruptions because a read failed some other way. */
-    public long readErrors() {
-        return readErrors.get();
-    }
-
-    public long lastGapMillis() {
-        return lastGapMillis.get();
     }
 
     public long longestGapMillis() {

@@ -20,8 +20,29 @@ import org.bytedeco.javacv.Java2DFrameConverter;
  */
 public final class VideoConnection implements AutoCloseable {
 
-    /** A decoded picture and its presentation time in the source. */
-    public record Picture(BufferedImage image, long timestampMicros) {}
+    /**
+     * A decoded picture and its presentation time in the source. The copy into a Java image is made only when
+     * {@link #image()} is asked for, so frames the rate limit drops cost no copy; ask before the next {@link #next()}.
+     */
+    public final class Picture {
+        private final Frame frame;
+        private BufferedImage image;
+
+        private Picture(Frame frame) {
+            this.frame = frame;
+        }
+
+        public long timestampMicros() {
+            return frame.timestamp;
+        }
+
+        public BufferedImage image() {
+            if (image == null) {
+                image = converter.convert(frame);
+            }
+            return image;
+        }
+    }
 
     /** How JavaCV quotes FFmpeg's error code in its messages. */
     private static final Pattern FFMPEG_ERROR = Pattern.compile("error (-\\d+)");
@@ -146,7 +167,7 @@ public final class VideoConnection implements AutoCloseable {
     /**
      * The next picture, or null at the end of the stream. FFmpeg reports a read that timed out (a stalled network
      * source) either as an error or as the end of the stream, so the caller tells them apart by how long it waited.
-     * The image is reused by the next call: encode it first.
+     * The picture is reused by the next call: encode it first.
      */
     public Picture next() throws IOException {
         Frame frame;
@@ -158,19 +179,13 @@ public final class VideoConnection implements AutoCloseable {
         if (frame == null || frame.image == null) {
             return null;
         }
-        BufferedImage image = converter.convert(frame);
-        return new Picture(image, frame.timestamp);
+        return new Picture(frame);
     }
 
     /** The source's nominal frame rate, 0 when unknown. */
     public double frameRate() {
         double rate = grabber.getVideoFrameRate();
         return Double.isFinite(rate) && rate > 0 ? rate : 0;
-    }
-
-    /** The number of frames a file says it holds (an estimate from its header), 0 when unknown. */
-    public int lengthInFrames() {
-        return Math.max(0, grabber.getLengthInVideoFrames());
     }
 
     @Override

@@ -54,12 +54,10 @@ public final class EvalRunner {
     public enum Labels {
         /** Pixel masks: every metric (MTD, MVTec with masks). */
         MASKS,
-        /** The image's folder name: image metrics only (a folder in {@link #NORMAL_FOLDERS} is defect-free). */
+        /** The image's folder name: image metrics only (a folder in {@link DatasetItem#NORMAL_FOLDERS} is defect-free). */
         FOLDERS
     }
 
-    /** Folder names of defect-free images in the datasets this project evaluates (MVTec: good, MTD: free). */
-    public static final Set<String> NORMAL_FOLDERS = DatasetItem.NORMAL_FOLDERS;
 
     private final PipelineSettings settings;
     private final PrintStream out;
@@ -188,6 +186,39 @@ public final class EvalRunner {
         return score(outcome, source, outDir, saveMaps, DatasetSplit.ALL);
     }
 
+    private static String subsetOf(Frame frame) {
+        return frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
+    }
+
+    /** Where each scored frame goes: its category's and its subset's metrics, the pooled list, the event regions. */
+    private final class Tally {
+        final Map<String, CategoryMetrics> perCategory;
+        final Map<String, CategoryMetrics> perSubset;
+        final List<Scored> scored;
+        final EventRegionScoring eventRegions;
+
+        Tally(Map<String, CategoryMetrics> perCategory, Map<String, CategoryMetrics> perSubset, List<Scored> scored,
+              EventRegionScoring eventRegions) {
+            this.perCategory = perCategory;
+            this.perSubset = perSubset;
+            this.scored = scored;
+            this.eventRegions = eventRegions;
+        }
+
+        /** Scores one frame's map (an event's, or all zeros for a miss: {@code event} null) against its labels. */
+        Scored add(Frame frame, String category, String subset, float[] map, AnomalyEvent event) throws IOException {
+            Scored s = new Scored(map, labels == Labels.MASKS ? groundTruth(frame) : null,
+                    labels == Labels.FOLDERS && !DatasetItem.NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT)));
+            s.addTo(perCategory.computeIfAbsent(category, k -> new CategoryMetrics()));
+            s.addTo(perSubset.computeIfAbsent(category + "/" + subset, k -> new CategoryMetrics()));
+            scored.add(s);
+            if (eventRegions != null) {
+                eventRegions.add(event, frame, category, category + "/" + subset);
+            }
+            return s;
+        }
+    }
+
     private Map<String, Object> score(EmbeddedInspection.Outcome outcome, String source, Path outDir, Path saveMaps,
                                       DatasetSplit scoredSplit) throws IOException {
         Map<String, CategoryMetrics> perCategory = new TreeMap<>();
@@ -201,20 +232,14 @@ public final class EvalRunner {
         }
         WorstCases worst = new WorstCases(WorstCases.DEFAULT_PER_SIDE, heatScale > 0 ? heatScale : 1);
         EventRegionScoring eventRegions = labels == Labels.MASKS ? new EventRegionScoring(maskThreshold) : null;
+        Tally tally = new Tally(perCategory, perSubset, scored, eventRegions);
         for (AnomalyEvent e : outcome.events) {
             Frame frame = outcome.frames.get(e.getFrameId());
             if (frame == null) {
                 throw new IllegalStateException("event for a frame that was never published: " + e.getFrameId());
             }
-            String subset = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
-            Scored s = new Scored(mapAtEvalSize(e.getAnomalyMap()), labels == Labels.MASKS ? groundTruth(frame) : null,
-                    labels == Labels.FOLDERS && !NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT)));
-            s.addTo(perCategory.computeIfAbsent(e.getCategory(), k -> new CategoryMetrics()));
-            s.addTo(perSubset.computeIfAbsent(e.getCategory() + "/" + subset, k -> new CategoryMetrics()));
-            scored.add(s);
-            if (eventRegions != null) {
-                eventRegions.add(e, frame, e.getCategory(), e.getCategory() + "/" + subset);
-            }
+            String subset = subsetOf(frame);
+            Scored s = tally.add(frame, e.getCategory(), subset, mapAtEvalSize(e.getAnomalyMap()), e);
             worst.offer(e.getFrameId(), subset, AvroBytes.toArray(frame.getImage()), s.map,
                     s.mask != null ? s.mask : new boolean[EVAL_SIZE * EVAL_SIZE], EVAL_SIZE, s.defect());
             latencies.add(e.getStageLatencyMs().getOrDefault("pipeline", 0.0));
@@ -225,15 +250,7 @@ public final class EvalRunner {
             // No event: the job dead-lettered the frame (or lost it). A miss, not a frame to leave out: its map is all
             // zeros, so its image score is the lowest there is and none of its defect pixels is found.
             Frame frame = outcome.frames.get(frameId);
-            String subset = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
-            Scored s = new Scored(new float[EVAL_SIZE * EVAL_SIZE], labels == Labels.MASKS ? groundTruth(frame) : null,
-                    labels == Labels.FOLDERS && !NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT)));
-            s.addTo(perCategory.computeIfAbsent(frame.getCategory(), k -> new CategoryMetrics()));
-            s.addTo(perSubset.computeIfAbsent(frame.getCategory() + "/" + subset, k -> new CategoryMetrics()));
-            scored.add(s);
-            if (eventRegions != null) {
-                eventRegions.add(null, frame, frame.getCategory(), frame.getCategory() + "/" + subset);
-            }
+            tally.add(frame, frame.getCategory(), subsetOf(frame), new float[EVAL_SIZE * EVAL_SIZE], null);
         }
 
         // With one category the pooled figures are that category's: don't sweep the region metrics twice.
@@ -283,7 +300,7 @@ public final class EvalRunner {
         report.put("protocol", labels == Labels.MASKS
                 ? "maps bilinear and masks nearest to 400x400, defect pixel = mask > " + maskThreshold
                         + ", all images of a category pooled, image score = max of the map, percent"
-                : "image labels from folder names (normal: " + String.join(", ", new TreeSet<>(NORMAL_FOLDERS))
+                : "image labels from folder names (normal: " + String.join(", ", new TreeSet<>(DatasetItem.NORMAL_FOLDERS))
                         + "; every other folder a defect type), no pixel ground truth so no pixel or region metrics; "
                         + "maps bilinear to 400x400, image score = max of the map, percent");
         report.put("regionSource", outcome.events.isEmpty() ? null : outcome.events.get(0).getRegionSource().name());

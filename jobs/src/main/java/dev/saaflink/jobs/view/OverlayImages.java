@@ -22,13 +22,15 @@ final class OverlayImages {
     /** Longest side of an anomaly thumbnail. */
     static final int THUMBNAIL_SIDE = 160;
 
+    /** The overlay as a JPEG, and its thumbnail, which only an anomalous event gets (null otherwise). */
     record Rendered(byte[] jpeg, byte[] thumbnailJpeg) {}
 
     private OverlayImages() {}
 
     static Rendered render(Frame frame, AnomalyEvent event) throws IOException {
         BufferedImage overlay = OverlayRenderer.render(readable(frame), event);
-        return new Rendered(jpeg(overlay), jpeg(scaled(overlay, THUMBNAIL_SIDE)));
+        // only anomalous frames are listed with a thumbnail: the others need no second encode
+        return new Rendered(jpeg(overlay), event.getAnomalous() ? jpeg(scaled(overlay, THUMBNAIL_SIDE)) : null);
     }
 
     /** The frame's image as bytes ImageIO reads: JPEG and PNG as they are, raw pixels wrapped into a PNG. */
