@@ -51,8 +51,7 @@ public record RecordedTopic(Map<String, Frame> frames, int records, int duplicat
 
     /** A seed or reset record ({@code saa memory}): acts on the stream memory, never scored. */
     private static boolean isMemoryRecord(Frame frame) {
-        String kind = frame.getAttributes() == null ? null : frame.getAttributes().get(MemoryRecords.ATTRIBUTE);
-        return MemoryRecords.SEED.equals(kind) || MemoryRecords.RESET.equals(kind);
+        return MemoryRecords.kindOf(frame.getAttributes()) != MemoryRecords.Kind.INSPECT;
     }
 
     /** Null for a record that is not a frame; the job reports it as a dead letter, the scorer skips it. */

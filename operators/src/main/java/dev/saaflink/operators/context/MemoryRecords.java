@@ -51,10 +51,12 @@ public final class MemoryRecords {
 
     /** The kind of a decoded frame (the decoder has rejected unknown values already; they read as INSPECT here). */
     public static Kind kind(FrameInProgress p) {
-        if (p == null || p.frame == null || p.frame.attributes == null) {
-            return Kind.INSPECT;
-        }
-        String v = p.frame.attributes.get(ATTRIBUTE);
+        return p == null || p.frame == null ? Kind.INSPECT : kindOf(p.frame.attributes);
+    }
+
+    /** The kind named by a frame's attributes, leniently: an absent or unknown value reads as INSPECT. */
+    public static Kind kindOf(Map<String, String> attributes) {
+        String v = attributes == null ? null : attributes.get(ATTRIBUTE);
         if (SEED.equals(v)) {
             return Kind.SEED;
         }

@@ -58,7 +58,7 @@ public final class StreamContextScorer implements AutoCloseable {
         int w = emb.validGridW();
         int h = emb.validGridH();
         int positions = w * h;
-        float[] query = pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
+        float[] query = query(emb, w, h);
         for (float v : query) {
             if (!Float.isFinite(v)) {
                 // One NaN remembered would turn that frame's distance to every later patch into NaN.
@@ -95,8 +95,7 @@ public final class StreamContextScorer implements AutoCloseable {
     public StreamMemory apply(FrameInProgress p, StreamMemory memory) throws OrtException {
         long t0 = System.nanoTime();
         SamEmbedding emb = p.embedding;
-        StreamMemory m = memory != null && memory.fits(config.getMemoryFrames(), emb.channels,
-                config.getPatchesPerFrame()) ? memory : newMemory(emb.channels);
+        StreamMemory m = memoryFor(emb, memory);
         Scored s = scoreAndRemember(emb, m);
         p.saliency = SaliencyStage.gridToImage(s.grid(), s.width(), s.height(), emb);
         p.recordStage(STAGE, t0);
@@ -110,13 +109,22 @@ public final class StreamContextScorer implements AutoCloseable {
      */
     public StreamMemory remember(FrameInProgress p, StreamMemory memory) {
         SamEmbedding emb = p.embedding;
-        StreamMemory m = memory != null && memory.fits(config.getMemoryFrames(), emb.channels,
-                config.getPatchesPerFrame()) ? memory : newMemory(emb.channels);
+        StreamMemory m = memoryFor(emb, memory);
         int w = emb.validGridW();
         int h = emb.validGridH();
-        float[] query = pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
-        m.add(sample(query, w * h, emb.channels, m.perFrame));
+        m.add(sample(query(emb, w, h), w * h, emb.channels, m.perFrame));
         return m;
+    }
+
+    /** {@code memory}, or a new one when it is null or made for other dimensions (a config change after a restore). */
+    private StreamMemory memoryFor(SamEmbedding emb, StreamMemory memory) {
+        return memory != null && memory.fits(config.getMemoryFrames(), emb.channels, config.getPatchesPerFrame())
+                ? memory : newMemory(emb.channels);
+    }
+
+    /** The frame's pooled patch vectors, position-major over the {@code w × h} covering cells. */
+    private float[] query(SamEmbedding emb, int w, int h) {
+        return pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
     }
 
     /** An empty memory for frames with this embedding's channel count. */

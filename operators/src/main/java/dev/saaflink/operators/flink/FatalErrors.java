@@ -32,11 +32,8 @@ public final class FatalErrors {
 
     /** Rethrows {@code t} when it is fatal; returns otherwise. */
     public static void rethrowIfFatal(Throwable t) {
-        if (isFatal(t)) {
-            if (t instanceof Error e) {
-                throw e;
-            }
-            throw new IllegalStateException(t);
+        if (t instanceof Error e && isFatal(e)) { // every fatal throwable is an Error
+            throw e;
         }
     }
 }

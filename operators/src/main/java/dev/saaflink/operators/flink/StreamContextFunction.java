@@ -162,7 +162,8 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
      * memory written without a TTL into one with (and back), so changing idleTtl keeps the memories.
      */
     public static ValueStateDescriptor<StreamMemory> memoryDescriptor(StreamContextConfig config) {
-        return withTtl(new ValueStateDescriptor<>(MEMORY_STATE, TypeInformation.of(StreamMemory.class)), config);
+        return withTtl(new ValueStateDescriptor<>(MEMORY_STATE, TypeInformation.of(StreamMemory.class)), config,
+                StateTtlConfig.UpdateType.OnReadAndWrite);
     }
 
     /**
@@ -180,26 +181,17 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
      * one; reading it, as the idle timer does, does not keep a memory alive).
      */
     public static ValueStateDescriptor<MemoryRing> ringDescriptor(StreamContextConfig config) {
-        ValueStateDescriptor<MemoryRing> d = new ValueStateDescriptor<>(RING_STATE,
-                TypeInformation.of(MemoryRing.class));
-        if (!config.getIdleTtl().isZero()) {
-            d.enableTimeToLive(StateTtlConfig.newBuilder(config.getIdleTtl())
-                    .useProcessingTime()
-                    .updateTtlOnCreateAndWrite()
-                    .neverReturnExpired()
-                    .cleanupFullSnapshot()
-                    .cleanupIncrementally(10, false)
-                    .build());
-        }
-        return d;
+        return withTtl(new ValueStateDescriptor<>(RING_STATE, TypeInformation.of(MemoryRing.class)), config,
+                StateTtlConfig.UpdateType.OnCreateAndWrite);
     }
 
-    /** A TTL of {@code streamContext.idleTtl} unless that is 0 (the old layout's value, as it was). */
-    private static <D extends StateDescriptor<?, ?>> D withTtl(D d, StreamContextConfig config) {
+    /** A TTL of {@code streamContext.idleTtl}, refreshed as {@code update} says, unless the TTL is 0. */
+    private static <D extends StateDescriptor<?, ?>> D withTtl(D d, StreamContextConfig config,
+                                                               StateTtlConfig.UpdateType update) {
         if (!config.getIdleTtl().isZero()) {
             d.enableTimeToLive(StateTtlConfig.newBuilder(config.getIdleTtl())
                     .useProcessingTime()
-                    .updateTtlOnReadAndWrite()
+                    .setUpdateType(update)
                     .neverReturnExpired()
                     .cleanupFullSnapshot()
                     .cleanupIncrementally(10, false)
