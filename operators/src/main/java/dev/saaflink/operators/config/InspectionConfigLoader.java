@@ -46,7 +46,10 @@ public final class InspectionConfigLoader {
             "saliencyFeatures", "sam", "streamContext", "anomalyMap", "categories");
     private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing");
     private static final Set<String> STREAM_CONTEXT_KEYS = Set.of("enabled", "memoryFrames", "patchesPerFrame",
-            "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask");
+            "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask",
+            "admission");
+    private static final Set<String> ADMISSION_KEYS = Set.of("enabled", "quantile", "factor", "window",
+            "maxMaskedFraction");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
     private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder");
@@ -264,7 +267,18 @@ public final class InspectionConfigLoader {
                 n.has("idleTtl") ? StreamContextConfig.parseDuration(n.scalarText("idleTtl"), "streamContext.idleTtl")
                         : StreamContextConfig.DEFAULT_IDLE_TTL,
                 n.has("maxCamerasPerSubtask") ? n.integer("maxCamerasPerSubtask")
-                        : StreamContextConfig.DEFAULT_MAX_CAMERAS_PER_SUBTASK);
+                        : StreamContextConfig.DEFAULT_MAX_CAMERAS_PER_SUBTASK,
+                n.has("admission") ? toAdmission(n.child("admission")) : MemoryAdmissionConfig.defaults());
+    }
+
+    private static MemoryAdmissionConfig toAdmission(Node n) {
+        n.onlyKeys(ADMISSION_KEYS);
+        return new MemoryAdmissionConfig(!n.has("enabled") || n.bool("enabled"),
+                n.has("quantile") ? n.number("quantile") : MemoryAdmissionConfig.DEFAULT_QUANTILE,
+                n.has("factor") ? n.number("factor") : MemoryAdmissionConfig.DEFAULT_FACTOR,
+                n.has("window") ? n.integer("window") : MemoryAdmissionConfig.DEFAULT_WINDOW,
+                n.has("maxMaskedFraction") ? n.number("maxMaskedFraction")
+                        : MemoryAdmissionConfig.DEFAULT_MAX_MASKED_FRACTION);
     }
 
     private static SamConfig toSam(Node n, Path baseDir) {

@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  *       processing time), so cameras that went away do not hold heap forever; a camera that comes back warms up
  *       again. {@code 0} keeps memories forever. Written as a whole number with a unit: {@code 24h}, {@code 30m},
  *       {@code 90s}, {@code 500ms}, {@code 7d};</li>
+ *   <li>{@code admission}: what of a scored frame enters the memory ({@link MemoryAdmissionConfig}): patches
+ *       scoring above a quantile of recent remembered scores are left out, so a run of defects does not fill the
+ *       memory with defects;</li>
  *   <li>{@code maxCamerasPerSubtask}: most keys (camera and category) that hold a memory on one subtask of the
  *       operator; a frame that would start one more becomes a dead letter ({@code TOO_MANY_CAMERAS}) and allocates
  *       nothing. Keys whose memory expired free their place. Bounds the heap a producer that invents camera ids can
@@ -60,6 +63,7 @@ public final class StreamContextConfig implements Serializable {
     private final int borderCells;
     private final Duration idleTtl;
     private final int maxCamerasPerSubtask;
+    private final MemoryAdmissionConfig admission;
 
     /** @throws InvalidConfigException naming the field when a value is out of range */
     public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
@@ -72,6 +76,17 @@ public final class StreamContextConfig implements Serializable {
     public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
                                int warmupFrames, int poolCells, int borderCells, Duration idleTtl,
                                int maxCamerasPerSubtask) {
+        this(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells, borderCells, idleTtl,
+                maxCamerasPerSubtask, MemoryAdmissionConfig.off());
+    }
+
+    /** As above, with the memory's admission gate (the constructors above leave it off). */
+    public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
+                               int warmupFrames, int poolCells, int borderCells, Duration idleTtl,
+                               int maxCamerasPerSubtask, MemoryAdmissionConfig admission) {
+        if (admission == null) {
+            throw new InvalidConfigException("streamContext.admission: missing");
+        }
         if (idleTtl == null || idleTtl.isNegative()) {
             throw new InvalidConfigException("streamContext.idleTtl: must be 0 or a positive duration, got " + idleTtl);
         }
@@ -108,18 +123,26 @@ public final class StreamContextConfig implements Serializable {
         this.borderCells = borderCells;
         this.idleTtl = idleTtl;
         this.maxCamerasPerSubtask = maxCamerasPerSubtask;
+        this.admission = admission;
     }
 
     /** This config with other bounds on keys. */
     public StreamContextConfig withKeyBounds(Duration idleTtl, int maxCamerasPerSubtask) {
         return new StreamContextConfig(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells,
-                borderCells, idleTtl, maxCamerasPerSubtask);
+                borderCells, idleTtl, maxCamerasPerSubtask, admission);
     }
 
-    /** On, with the defaults above. */
+    /** This config with another admission gate. */
+    public StreamContextConfig withAdmission(MemoryAdmissionConfig admission) {
+        return new StreamContextConfig(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells,
+                borderCells, idleTtl, maxCamerasPerSubtask, admission);
+    }
+
+    /** On, with the defaults above and the admission gate's defaults. */
     public static StreamContextConfig defaults() {
         return new StreamContextConfig(true, DEFAULT_MEMORY_FRAMES, DEFAULT_PATCHES_PER_FRAME, DEFAULT_LOWEST_FRACTION,
-                DEFAULT_WARMUP_FRAMES, DEFAULT_POOL_CELLS, DEFAULT_BORDER_CELLS);
+                DEFAULT_WARMUP_FRAMES, DEFAULT_POOL_CELLS, DEFAULT_BORDER_CELLS)
+                .withAdmission(MemoryAdmissionConfig.defaults());
     }
 
     /** Off: every frame gets the within-image saliency, as in SAA+. */
@@ -161,6 +184,11 @@ public final class StreamContextConfig implements Serializable {
     /** How long a key's memory lives without a frame; {@link Duration#ZERO}: forever. */
     public Duration getIdleTtl() {
         return idleTtl;
+    }
+
+    /** What of a scored frame enters the memory. */
+    public MemoryAdmissionConfig getAdmission() {
+        return admission;
     }
 
     /** Most keys holding a memory on one subtask. */
@@ -210,7 +238,7 @@ public final class StreamContextConfig implements Serializable {
     public String toString() {
         return "StreamContextConfig{enabled=" + enabled + ", memoryFrames=" + memoryFrames + ", patchesPerFrame="
                 + patchesPerFrame + ", lowestFraction=" + lowestFraction + ", warmupFrames=" + warmupFrames
-                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", idleTtl=" + idleTtl
+                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", " + admission + ", idleTtl=" + idleTtl
                 + ", maxCamerasPerSubtask=" + maxCamerasPerSubtask + "}";
     }
 }

@@ -15,6 +15,10 @@ public final class MemoryRing {
     public int count;
     public int next;
     public long added;
+    /** The admission gate's history ({@link StreamMemory#admissionHistory}); at most a few hundred floats. */
+    public float[] admissionHistory;
+    /** {@link StreamMemory#leftOutInARow}. */
+    public int leftOutInARow;
 
     public MemoryRing() {}
 
@@ -27,6 +31,8 @@ public final class MemoryRing {
         r.count = memory.count;
         r.next = memory.next;
         r.added = memory.added;
+        r.admissionHistory = memory.admissionHistory;
+        r.leftOutInARow = memory.leftOutInARow;
         return r;
     }
 
@@ -46,6 +52,8 @@ public final class MemoryRing {
         m.count = count;
         m.next = next;
         m.added = added;
+        m.admissionHistory = admissionHistory;
+        m.leftOutInARow = leftOutInARow;
         return m;
     }
 

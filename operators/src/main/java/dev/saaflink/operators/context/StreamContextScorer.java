@@ -6,6 +6,7 @@ import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.saliency.MemoryScoring;
 import dev.saaflink.models.saliency.OnnxMemoryScorer;
 import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.operators.config.MemoryAdmissionConfig;
 import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.saa.SaliencyBackend;
@@ -27,6 +28,9 @@ public final class StreamContextScorer implements AutoCloseable {
     private final StreamContextConfig config;
     /** Null: plain Java ({@code --saliency-backend java}). */
     private final OnnxMemoryScorer onnx;
+    /** Patches the admission gate left out, and frames it kept out of the memory, since this scorer was opened. */
+    private long maskedPatches;
+    private long framesLeftOut;
 
     private StreamContextScorer(StreamContextConfig config, OnnxMemoryScorer onnx) {
         this.config = config;
@@ -43,12 +47,16 @@ public final class StreamContextScorer implements AutoCloseable {
      * The result for one frame: the score of each covering cell (row-major, {@code height × width}), and whether the
      * memory was still warming up (the frame was then scored against itself, see {@link #selfScores}).
      */
-    public record Scored(float[] grid, int width, int height, int memoryFrames, boolean warmingUp) {
+    public record Scored(float[] grid, int width, int height, int memoryFrames, boolean warmingUp,
+                         boolean remembered, int maskedPatches) {
     }
 
     /**
      * Scores the frame against {@code memory} when it holds at least {@code warmupFrames} frames, else against the
-     * frame's own patches ({@link #selfScores}); replaces the border cells' scores; then adds the frame to the memory.
+     * frame's own patches ({@link #selfScores}); replaces the border cells' scores; then adds the frame to the memory
+     * as far as the admission gate lets it ({@link MemoryAdmission}: patches scoring above the gate's threshold are
+     * left out, a frame with too many of them is not remembered, unless the gate's window of frames in a row was
+     * kept out already; with the gate off the frame enters whole).
      */
     public Scored scoreAndRemember(SamEmbedding emb, StreamMemory memory) throws OrtException {
         if (emb.data == null || emb.data.length != emb.channels * emb.gridH * emb.gridW) {
@@ -78,10 +86,31 @@ public final class StreamContextScorer implements AutoCloseable {
                     ? onnx.score(query, positions, emb.channels, mem, memory.count, memory.perFrame, k)
                     : MemoryScoring.score(query, positions, emb.channels, mem, memory.count, memory.perFrame, k);
         }
-        Scored scored = new Scored(withBorderFromInside(grid, w, h, config.getBorderCells()), w, h, memory.count,
-                warmingUp);
+        float[] fixed = withBorderFromInside(grid, w, h, config.getBorderCells());
+        int held = memory.count;
+        int masked = 0;
+        MemoryAdmissionConfig gate = config.getAdmission();
+        if (gate.isEnabled()) {
+            MemoryAdmission.Decision d = MemoryAdmission.apply(gate, fixed, positions, sampled, emb.channels,
+                    memory.perFrame, memory.admissionHistory);
+            if (d.remember()) {
+                masked = d.masked();
+                maskedPatches += masked;
+                memory.admissionHistory = MemoryAdmission.push(memory.admissionHistory, d.frameQuantile(),
+                        gate.getWindow());
+            } else if (memory.leftOutInARow < gate.getWindow()) {
+                memory.leftOutInARow++;
+                framesLeftOut++;
+                return new Scored(fixed, w, h, held, warmingUp, false, 0);
+            } else {
+                // A window of frames in a row unlike the memory is the scene changing (light, product, camera),
+                // not a defect run: the frame is remembered whole and the history starts over from it.
+                memory.admissionHistory = new float[] {d.frameQuantile()};
+            }
+            memory.leftOutInARow = 0;
+        }
         memory.add(sampled);
-        return scored;
+        return new Scored(fixed, w, h, held, warmingUp, true, masked);
     }
 
     /**
@@ -125,6 +154,16 @@ public final class StreamContextScorer implements AutoCloseable {
     /** The frame's pooled patch vectors, position-major over the {@code w × h} covering cells. */
     private float[] query(SamEmbedding emb, int w, int h) {
         return pooled(positionMajor(emb, w, h), w, h, emb.channels, config.getPoolCells());
+    }
+
+    /** Sampled patches the admission gate left out of the memory so far (a metric). */
+    public long maskedPatches() {
+        return maskedPatches;
+    }
+
+    /** Scored frames the admission gate kept out of the memory so far (a metric). */
+    public long framesLeftOut() {
+        return framesLeftOut;
     }
 
     /** An empty memory for frames with this embedding's channel count. */

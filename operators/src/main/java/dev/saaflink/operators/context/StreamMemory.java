@@ -24,6 +24,13 @@ public final class StreamMemory {
     public long added;
     /** capacity × channels × perFrame floats; slots at and beyond {@link #count} are unused. */
     public float[] data;
+    /**
+     * The admission gate's history ({@link MemoryAdmission}): the score quantiles of the last remembered frames,
+     * oldest first; null or empty before the first scored frame was remembered.
+     */
+    public float[] admissionHistory;
+    /** Scored frames the admission gate has kept out of the memory in a row (reset by every remembered frame). */
+    public int leftOutInARow;
 
     public StreamMemory() {}
 

@@ -247,6 +247,9 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
         timeouts = StageMetrics.counter(StageMetrics.saa(getRuntimeContext().getMetricGroup()),
                 "streamContextTimeouts");
         StageMetrics.saa(getRuntimeContext().getMetricGroup()).gauge("streamContextKeys", () -> budget.size());
+        StreamContextScorer s = scorer;
+        StageMetrics.saa(getRuntimeContext().getMetricGroup()).gauge("memoryPatchesLeftOut", s::maskedPatches);
+        StageMetrics.saa(getRuntimeContext().getMetricGroup()).gauge("memoryFramesLeftOut", s::framesLeftOut);
         inferenceMillis = StageMetrics.histogram(StageMetrics.model(getRuntimeContext().getMetricGroup(),
                 StageMetrics.STREAM_CONTEXT), StageMetrics.INFERENCE_MILLIS);
         warmupFrames = StageMetrics.counter(StageMetrics.saa(getRuntimeContext().getMetricGroup()),
@@ -322,6 +325,7 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
     /** Scores and remembers the frame; true when its memory was written. */
     private boolean score(FrameInProgress p) throws Exception {
         StreamMemory before = load();
+        long addedBefore = before == null ? 0 : before.added; // scoring updates the memory in place
         StreamMemory m;
         long timeoutMs = settings.streamContextTimeoutMillis;
         ModelCall call = new ModelCall(STAGE + " of frame " + p.frame.frameId);
@@ -344,6 +348,17 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
             return false;
         } finally {
             timer.cancel(false);
+        }
+        if (m.added == (m == before ? addedBefore : 0)) { // (a fresh memory starts at 0)
+            // The admission gate kept the frame out of the memory: no slot is written, only the gate's count of
+            // frames kept out in a row, in the ring.
+            if (m.count > 0) {
+                ring.update(MemoryRing.of(m));
+            }
+            if (scoring) {
+                inferenceMillis.update(Math.round(p.stageMs.get(STAGE)));
+            }
+            return false;
         }
         store(m, m != before);
         if (m.added <= settings.inspection.getStreamContext().getWarmupFrames()) {

@@ -176,4 +176,36 @@ class StreamContextConfigLoaderTest {
         assertThatThrownBy(() -> parse("streamContext: {idleTtlMs: 5}\n"))
                 .hasMessageContaining("unknown key (did you mean 'idleTtl'?)");
     }
+
+    @Test
+    void theAdmissionGateIsOnByDefaultAndEveryKeyIsRead() {
+        MemoryAdmissionConfig absent = parse("").getAdmission();
+        assertThat(absent.isEnabled()).isTrue();
+        assertThat(absent.getQuantile()).isEqualTo(MemoryAdmissionConfig.DEFAULT_QUANTILE);
+        assertThat(absent.getWindow()).isEqualTo(MemoryAdmissionConfig.DEFAULT_WINDOW);
+        assertThat(StreamContextConfig.defaults().getAdmission().isEnabled()).isTrue();
+        MemoryAdmissionConfig a = parse("""
+                streamContext:
+                  admission: {enabled: true, quantile: 0.9, factor: 1.5, window: 8, maxMaskedFraction: 0.25}
+                """).getAdmission();
+        assertThat(a.getQuantile()).isEqualTo(0.9);
+        assertThat(a.getFactor()).isEqualTo(1.5);
+        assertThat(a.getWindow()).isEqualTo(8);
+        assertThat(a.getMaxMaskedFraction()).isEqualTo(0.25);
+        MemoryAdmissionConfig off = parse("streamContext: {admission: {enabled: false}}\n").getAdmission();
+        assertThat(off.isEnabled()).isFalse();
+        assertThat(off.getQuantile()).isEqualTo(MemoryAdmissionConfig.DEFAULT_QUANTILE);
+    }
+
+    @Test
+    void aBadAdmissionKeyOrValueIsAnErrorNamingIt() {
+        assertThatThrownBy(() -> parse("streamContext: {admission: {quantil: 0.9}}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("streamContext.admission.quantil: unknown key (did you mean 'quantile'?)");
+        assertThatThrownBy(() -> parse("streamContext: {admission: {quantile: 1.0}}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("streamContext.admission.quantile: must be in [0.5, 1)");
+        assertThatThrownBy(() -> parse("streamContext: {admission: {window: 0}}\n"))
+                .hasMessageContaining("streamContext.admission.window");
+    }
 }

@@ -1,0 +1,237 @@
+"""Issue 14 item 2: the stream context with an admission gate, over cached encoder features, in the job's orders.
+
+Mirrors the job's stream context (operators/.../context/StreamContextScorer): 5x5 pooled patches, S evenly spaced
+patches per remembered frame, the mean of the round(q*M) smallest per-frame nearest-patch distances, border cells
+from the inner neighbour, a warm-up frame scored against its own non-overlapping patches; maps bilinear to 400x400
+and smoothed with sigma 16 (0.04 x 400). Adds the gate: before a frame is remembered, its sampled patches whose
+(border-fixed) score is above T are replaced by copies of admitted patches of the same frame (a repeated patch does
+not change a nearest-patch distance); T = factor x the median of the last W remembered frames' p-quantile patch
+scores (the frame's own quantile while the history is empty); a frame with more than `maxMasked` of its sampled
+patches above T is not remembered at all,
+unless W frames in a row were kept out already (then it enters whole and the history starts over from it).
+
+  python3 research/gate.py --split tune --orders shuffled:7,sorted,burst:7 --gates none,p0.98f1.0
+"""
+import argparse, hashlib, json, os, random, sys, time
+import numpy as np
+from scipy import ndimage
+sys.path.insert(0, os.path.dirname(__file__))
+from probe import load, to400, metrics
+
+
+def half_of(it):
+    subset, name = it['name'].split('/')
+    key = subset + '/' + name
+    return 'tune' if hashlib.sha256(key.encode()).digest()[0] % 2 == 0 else 'validate'
+
+
+class JavaRandom:
+    """java.util.Random, enough for Collections.shuffle and nextInt(bound), so orders match PublishOrder."""
+    def __init__(self, seed):
+        self.s = (seed ^ 0x5DEECE66D) & ((1 << 48) - 1)
+
+    def next(self, bits):
+        self.s = (self.s * 0x5DEECE66D + 0xB) & ((1 << 48) - 1)
+        r = self.s >> (48 - bits)
+        return r - (1 << bits) if r >= 1 << (bits - 1) else r
+
+    def next_int(self, bound):
+        if bound & (-bound) == bound:
+            return (bound * (self.next(31) & 0x7FFFFFFF)) >> 31
+        while True:
+            bits = self.next(31) & 0x7FFFFFFF
+            val = bits % bound
+            if bits - val + (bound - 1) < (1 << 31):
+                return val
+
+    def shuffle(self, lst):
+        for i in range(len(lst) - 1, 0, -1):
+            j = self.next_int(i + 1)
+            lst[i], lst[j] = lst[j], lst[i]
+
+
+def order_of(items, kind, seed):
+    idx = list(range(len(items)))  # items are sorted by path, as the scanner sorts them
+    if kind == 'sorted':
+        return idx
+    rnd = JavaRandom(seed)
+    if kind == 'shuffled':
+        rnd.shuffle(idx)
+        return idx
+    normal = [i for i in idx if items[i]['subset'] == 'free']
+    types = {}
+    for i in idx:
+        if items[i]['subset'] != 'free':
+            types.setdefault(items[i]['subset'], []).append(i)
+    rnd.shuffle(normal)
+    names = list(types.keys())
+    rnd.shuffle(names)
+    defects = []
+    for t in names:
+        rnd.shuffle(types[t])
+        defects += types[t]
+    runs, left = [], len(defects)
+    while left > 0:
+        run = min(left, 10 + rnd.next_int(21))
+        runs.append(run)
+        left -= run
+    stretches = len(runs) + 1
+    out, nn, nd = [], 0, 0
+    for i in range(stretches):
+        length = len(normal) // stretches + (1 if i < len(normal) % stretches else 0)
+        out += normal[nn:nn + length]
+        nn += length
+        if i < len(runs):
+            out += defects[nd:nd + runs[i]]
+            nd += runs[i]
+    return out
+
+
+def pooled(it, pool):
+    a = it['f256'].astype(np.float32)
+    if pool > 1:
+        a = ndimage.uniform_filter(a, size=(1, pool, pool), mode='nearest')
+    c, h, w = a.shape
+    return a.reshape(c, -1).T, h, w  # position-major [P, C]
+
+
+def unit(x):
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-30)
+
+
+def sample_positions(positions, per_frame):
+    return (np.arange(per_frame, dtype=np.int64) * positions) // per_frame
+
+
+def self_scores(q, w, h, sampled_pos, pool):
+    sx, sy = sampled_pos % w, sampled_pos // w
+    s = q @ q[sampled_pos].T
+    px, py = np.arange(w * h) % w, np.arange(w * h) // w
+    overlap = (np.abs(px[:, None] - sx[None, :]) < pool) & (np.abs(py[:, None] - sy[None, :]) < pool)
+    s[overlap] = -np.inf
+    best = s.max(axis=1)
+    return np.where(np.isinf(best), 0.0, 1 - best)
+
+
+def memory_scores(q, memory, frac):
+    m = len(memory)
+    k = max(1, min(m, int(np.floor(frac * m + 0.5))))
+    per = np.empty((q.shape[0], m), dtype=np.float32)
+    for j, mem in enumerate(memory):
+        per[:, j] = 1 - (q @ mem.T).max(axis=1)
+    per.sort(axis=1)
+    return per[:, :k].mean(axis=1)
+
+
+def border_fix(g, w, h, b):
+    bx = b if w > 2 * b else 0
+    by = b if h > 2 * b else 0
+    ys = np.clip(np.arange(h), by, h - 1 - by)
+    xs = np.clip(np.arange(w), bx, w - 1 - bx)
+    return g.reshape(h, w)[ys][:, xs]
+
+
+def parse_gate(text):
+    if text == 'none':
+        return None
+    g = dict(p=0.98, f=1.0, W=16, maxMasked=0.5)
+    for part in text.split(','):
+        pass
+    import re
+    for key, val in re.findall(r'([a-zA-Z]+)([0-9.]+)', text):
+        g[{'p': 'p', 'f': 'f', 'W': 'W', 'x': 'maxMasked'}[key]] = float(val)
+    return g
+
+
+def run(items, order, gate, a):
+    memory, history, grids = [], [], []
+    left_in_row = 0
+    admitted_frames = masked_total = 0
+    for i in order:
+        it = items[i]
+        x, h, w = pooled(it, a.pool)
+        q = unit(x)
+        pos = sample_positions(w * h, a.per_frame)
+        if len(memory) < 1:
+            g = self_scores(q, w, h, pos, a.pool)
+        else:
+            g = memory_scores(q, memory[-a.memory:], a.q)
+        fixed = border_fix(g, w, h, a.border)
+        grids.append(fixed)
+        sampled = q[pos]
+        if gate is not None:
+            scores = fixed.ravel()[pos]
+            own = float(np.quantile(fixed, gate['p']))
+            recent = history[-int(gate['W']):] or [own]
+            t = gate['f'] * float(np.median(recent))
+            over = scores > t
+            if over.mean() > gate['maxMasked']:
+                if left_in_row < gate['W']:
+                    left_in_row += 1
+                    continue  # not remembered at all
+                # a window of frames in a row kept out: the scene changed; remembered whole, history restarts
+                history, over = [], np.zeros_like(over)
+            left_in_row = 0
+            if over.any():
+                keep = np.flatnonzero(~over)
+                # each masked patch becomes a copy of an admitted one (nearest earlier in sampling order, else later)
+                src = np.searchsorted(keep, np.flatnonzero(over)) - 1
+                src = keep[np.clip(src, 0, len(keep) - 1)]
+                sampled = sampled.copy()
+                sampled[over] = sampled[src]
+                masked_total += int(over.sum())
+            history.append(own)
+        admitted_frames += 1
+        if a.memory_dtype == 'float16':  # the job keeps its slots in fp16
+            sampled = sampled.astype(np.float16).astype(np.float32)
+        memory.append(sampled)
+        memory = memory[-a.memory:]
+    return grids, admitted_frames, masked_total
+
+
+def evaluate(items, order, grids, sigma):
+    maps, masks, types = [], [], []
+    for g, i in zip(grids, order):
+        it = items[i]
+        m = to400(g, it, 16)
+        if sigma > 0:
+            m = ndimage.gaussian_filter(m, sigma)
+        maps.append(m); masks.append(it['mask']); types.append(it['subset'])
+    res = metrics(maps, masks)
+    per = {}
+    for t in sorted(set(types) - {'free'}):
+        sel = [k for k, tt in enumerate(types) if tt in (t, 'free')]
+        per[t] = round(metrics([maps[k] for k in sel], [masks[k] for k in sel])['pixelMaxF1'], 2)
+    res['perType'] = per
+    return res
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--root', default='/tmp/feat/mtd')
+    ap.add_argument('--split', default='tune')
+    ap.add_argument('--orders', default='shuffled:7,sorted,burst:7')
+    ap.add_argument('--gates', default='none')
+    ap.add_argument('--pool', type=int, default=5)
+    ap.add_argument('--border', type=int, default=5)
+    ap.add_argument('--memory', type=int, default=16)
+    ap.add_argument('--q', type=float, default=0.3)
+    ap.add_argument('--per-frame', type=int, default=1024)
+    ap.add_argument('--sigma', type=float, default=16)
+    ap.add_argument('--memory-dtype', default='float16', choices=['float16', 'float32'])
+    a = ap.parse_args()
+    items = [it for it in load(a.root) if a.split == 'all' or half_of(it) == a.split]
+    print(json.dumps(dict(split=a.split, frames=len(items),
+                          defect=sum(1 for it in items if it['subset'] != 'free'))), flush=True)
+    for gate_text in a.gates.split(';'):
+        gate = parse_gate(gate_text)
+        for spec in a.orders.split(','):
+            kind, _, seed = spec.partition(':')
+            order = order_of(items, kind, int(seed or 7))
+            t0 = time.time()
+            grids, admitted, masked = run(items, order, gate, a)
+            res = evaluate(items, order, grids, a.sigma)
+            res = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in res.items()}
+            res.update(gate=gate_text, order=spec, admitted=admitted, maskedPatches=masked,
+                       seconds=round(time.time() - t0))
+            print(json.dumps(res), flush=True)
