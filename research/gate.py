@@ -134,9 +134,7 @@ def border_fix(g, w, h, b):
 def parse_gate(text):
     if text == 'none':
         return None
-    g = dict(p=0.98, f=1.0, W=16, maxMasked=0.5)
-    for part in text.split(','):
-        pass
+    g = dict(p=0.98, f=1.0, W=16, maxMasked=0.5, frame=text.startswith('F'))
     import re
     for key, val in re.findall(r'([a-zA-Z]+)([0-9.]+)', text):
         g[{'p': 'p', 'f': 'f', 'W': 'W', 'x': 'maxMasked'}[key]] = float(val)
@@ -144,27 +142,35 @@ def parse_gate(text):
 
 
 def run(items, order, gate, a):
+    """Streams the frames; with several --pools each pool size has its own memory and a cell's score is the mean
+    of its scores over the pool sizes (MuSc-style aggregation of neighbourhoods)."""
+    pools = [int(v) for v in a.pools.split(',')]
     memory, history, grids = [], [], []
     left_in_row = 0
     admitted_frames = masked_total = 0
     for i in order:
         it = items[i]
-        x, h, w = pooled(it, a.pool)
-        q = unit(x)
+        qs = []
+        for pool in pools:
+            x, h, w = pooled(it, pool)
+            qs.append(unit(x))
         pos = sample_positions(w * h, a.per_frame)
         if len(memory) < 1:
-            g = self_scores(q, w, h, pos, a.pool)
+            g = np.mean([self_scores(q, w, h, pos, pool) for q, pool in zip(qs, pools)], axis=0)
         else:
-            g = memory_scores(q, memory[-a.memory:], a.q)
+            recent_mem = memory[-a.memory:]
+            g = np.mean([memory_scores(q, [m[j] for m in recent_mem], a.q) for j, q in enumerate(qs)], axis=0)
         fixed = border_fix(g, w, h, a.border)
         grids.append(fixed)
-        sampled = q[pos]
+        sampled = [q[pos] for q in qs]
         if gate is not None:
             scores = fixed.ravel()[pos]
             own = float(np.quantile(fixed, gate['p']))
             recent = history[-int(gate['W']):] or [own]
             t = gate['f'] * float(np.median(recent))
             over = scores > t
+            if gate['frame']:  # frame-level gate: the frame's own quantile against T, remembered whole or not at all
+                over = np.zeros_like(over) if own <= t else np.ones_like(over)
             if over.mean() > gate['maxMasked']:
                 if left_in_row < gate['W']:
                     left_in_row += 1
@@ -177,13 +183,13 @@ def run(items, order, gate, a):
                 # each masked patch becomes a copy of an admitted one (nearest earlier in sampling order, else later)
                 src = np.searchsorted(keep, np.flatnonzero(over)) - 1
                 src = keep[np.clip(src, 0, len(keep) - 1)]
-                sampled = sampled.copy()
-                sampled[over] = sampled[src]
+                for smp in sampled:
+                    smp[over] = smp[src]
                 masked_total += int(over.sum())
             history.append(own)
         admitted_frames += 1
         if a.memory_dtype == 'float16':  # the job keeps its slots in fp16
-            sampled = sampled.astype(np.float16).astype(np.float32)
+            sampled = [smp.astype(np.float16).astype(np.float32) for smp in sampled]
         memory.append(sampled)
         memory = memory[-a.memory:]
     return grids, admitted_frames, masked_total
@@ -212,7 +218,7 @@ if __name__ == '__main__':
     ap.add_argument('--split', default='tune')
     ap.add_argument('--orders', default='shuffled:7,sorted,burst:7')
     ap.add_argument('--gates', default='none')
-    ap.add_argument('--pool', type=int, default=5)
+    ap.add_argument('--pools', default='5')
     ap.add_argument('--border', type=int, default=5)
     ap.add_argument('--memory', type=int, default=16)
     ap.add_argument('--q', type=float, default=0.3)
