@@ -203,6 +203,8 @@ public final class InspectCommand implements Callable<Integer> {
         Path localCheckpoints = onCluster ? null : localCheckpointDir(identity);
         Path restoreFrom = onCluster ? null : restorePoint(localCheckpoints);
         PipelineSettings settings = pipeline.settings();
+        // On a cluster each TaskManager's GPU index comes from its external resource 'gpu' (GpuDevices).
+        settings.gpuFromExternalResource = onCluster;
         Map<String, String> clientProperties = kafka.clientProperties();
         checkBrokerTransactionCeiling(clientProperties, transactionTimeout);
         KafkaEndpoints endpoints = new KafkaEndpoints(kafka.bootstrapServers(), clientProperties)
