@@ -4,24 +4,17 @@ import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.DeadLetterOutput;
 import dev.saaflink.operators.flink.DecodeFrameFunction;
-import dev.saaflink.operators.flink.DetectorFunction;
-import dev.saaflink.operators.flink.FeaturesFunction;
+import dev.saaflink.operators.flink.FanOut;
 import dev.saaflink.operators.flink.FrameJoinFunction;
 import dev.saaflink.operators.flink.FuseRegionsFunction;
 import dev.saaflink.operators.flink.LiveConfigDecodeFunction;
-import dev.saaflink.operators.flink.ModelStageFunction;
-import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.flink.SplitFailuresFunction;
 import dev.saaflink.operators.flink.StreamContextFunction;
 import dev.saaflink.operators.context.MemoryRecords;
 import dev.saaflink.operators.pipeline.FrameInProgress;
-import dev.saaflink.operators.pipeline.FramePart;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
-import dev.saaflink.operators.stages.DetectorStage;
-import dev.saaflink.operators.stages.EncoderStage;
-import dev.saaflink.operators.stages.FeaturesStage;
 import dev.saaflink.operators.stages.RegionGenerator;
 import dev.saaflink.operators.stages.RegionGenerators;
 import dev.saaflink.operators.stages.SegmentationStage;
@@ -37,7 +30,6 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +52,8 @@ import java.util.function.UnaryOperator;
  * <p><b>Fan-out.</b> The models that need only the image run concurrently for a frame, each its own async operator
  * fed by decode, when the config has more than the encoder: GroundingDINO ({@code regionGenerator: groundingdino})
  * and the WideResNet50 saliency features ({@code saliencyFeatures: wideresnet50} with the stream context off, where
- * its single-instance map is used). Their parts join by frame ({@link FrameJoinFunction}: keyed state, a timeout that
- * turns an incomplete frame into a dead letter, late parts dropped):
+ * its single-instance map is used). Their parts join by frame ({@link FanOut}, {@link FrameJoinFunction}: keyed
+ * state, a timeout that turns an incomplete frame into a dead letter, late parts dropped):
  * <pre>
  *          ┌→ SAM encoder (async, carries the frame) ─┐
  * decode ──┼→ GroundingDINO detector (async, boxes) ──┼→ keyBy(frame) → join → [stream context] → segmentation …
@@ -70,7 +62,7 @@ import java.util.function.UnaryOperator;
  * With the default config (stand-in regions, saliency on the SAM embedding) the encoder is the only branch and the
  * graph is the first one: no join, same operators and uids, so throughput and savepoints are as before.
  *
- * Fusion holds no state, so it runs chained to the split in the same task: a keyBy there would only ship every
+ * <p>Fusion holds no state, so it runs chained to the split in the same task: a keyBy there would only ship every
  * frame's masks over the network. It kept its uid when that keyBy went, so savepoints from before still restore.
  *
  * With {@link #withLiveConfig} a second source, the config topic, is broadcast into decode, which then resolves each
@@ -134,7 +126,7 @@ public final class InspectionJob {
                     .sinkTo(configErrors).name("config-errors-sink").uid("config-errors-sink");
         }
 
-        DataStream<FrameInProgress> encoded = fanOut(decoded);
+        DataStream<FrameInProgress> encoded = FanOut.build(decoded, settings);
 
         if (settings.inspection.getStreamContext().isEnabled()) {
             // One memory of recent frames per camera and category, in keyed state (checkpointed with the job).
@@ -170,56 +162,9 @@ public final class InspectionJob {
                 .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
     }
 
-    /**
-     * The models that need only the image, each its own async operator fed by decode, joined by frame: the SAM encoder
-     * always (it carries the frame), the detector with {@code regionGenerator: groundingdino}, the WideResNet50
-     * features with {@code saliencyFeatures: wideresnet50} and the stream context off. With the encoder alone (the
-     * default config) there is nothing to join: the graph is the encoder as before, same operators and uids.
-     */
-    private DataStream<FrameInProgress> fanOut(DataStream<FrameInProgress> decoded) {
-        DataStream<FrameInProgress> encoderOut = modelStage(decoded, new SamEncoderFunction(settings), "sam-encoder",
-                "sam-encoder");
-        List<String> branches = fanOutBranches(settings);
-        if (branches.size() == 1) {
-            return encoderOut;
-        }
-        DataStream<FramePart> parts = encoderOut
-                .map(p -> FramePart.carrier(EncoderStage.STAGE, p)).returns(FramePart.class)
-                .name("join-part-sam-encoder").uid("join-part-sam-encoder");
-        if (branches.contains(DetectorStage.STAGE)) {
-            parts = parts.union(modelStage(decoded, new DetectorFunction(settings), "detector", "detector")
-                    .map(p -> FramePart.output(DetectorStage.STAGE, p)).returns(FramePart.class)
-                    .name("join-part-detector").uid("join-part-detector"));
-        }
-        if (branches.contains(FeaturesStage.STAGE)) {
-            parts = parts.union(modelStage(decoded, new FeaturesFunction(settings), "features", "features")
-                    .map(p -> FramePart.output(FeaturesStage.STAGE, p)).returns(FramePart.class)
-                    .name("join-part-features").uid("join-part-features"));
-        }
-        // Keyed by frame: every frame's parts meet in one subtask; state per frame in flight, bounded by the timeout.
-        return parts.keyBy(FramePart::key, Types.STRING)
-                .process(new FrameJoinFunction(settings, branches)).returns(FrameInProgress.class)
-                .name(FrameJoinFunction.STAGE).uid(FrameJoinFunction.STAGE);
-    }
-
-    /** The fan-out's branches for these settings, carrier (the SAM encoder) first. */
+    /** The fan-out's branches for these settings, carrier (the SAM encoder) first ({@link FanOut}). */
     public static List<String> fanOutBranches(PipelineSettings settings) {
-        List<String> branches = new ArrayList<>(List.of(EncoderStage.STAGE));
-        if (DetectorStage.isBranch(settings)) {
-            branches.add(DetectorStage.STAGE);
-        }
-        if (FeaturesStage.isBranch(settings)) {
-            branches.add(FeaturesStage.STAGE);
-        }
-        return branches;
-    }
-
-    private SingleOutputStreamOperator<FrameInProgress> modelStage(DataStream<FrameInProgress> in,
-                                                                  ModelStageFunction function, String name,
-                                                                  String uid) {
-        return AsyncDataStream.unorderedWait(in, function, settings.modelTimeoutMillis, TimeUnit.MILLISECONDS,
-                        settings.asyncCapacity)
-                .name(name).uid(uid);
+        return FanOut.branches(settings);
     }
 
     /** The region generator the settings select; the job and the benchmark's bare model loop both use this. */

