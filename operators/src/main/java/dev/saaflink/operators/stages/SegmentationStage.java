@@ -60,7 +60,8 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
 
     /**
      * Opens the stage's sessions on {@code session}: the SAM decoder, the saliency computer, the WideResNet50
-     * features when the config names them, and the region generator's models. Once per operator instance.
+     * features when the config names them, and the region generator's models unless the detector runs as a branch
+     * of its own ({@link DetectorStage#isBranch}). Once per operator instance.
      */
     public void open(PipelineSettings settings, SessionSettings session) throws Exception {
         this.settings = settings;
@@ -69,7 +70,11 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
             decoder = SamDecoder.open(files.decoder(), files.decoderManifest(), session);
             saliency = settings.saliencyBackend.open(session);
             wideResNet = FeaturesStage.openWideResNet(settings, session);
-            generator.open();
+            if (!DetectorStage.isBranch(settings)) {
+                // With the detector as its own branch every frame comes with its boxes: loading GroundingDINO here
+                // too would only hold a second copy of its sessions (on a GPU, its memory).
+                generator.open();
+            }
         } catch (Exception | Error e) {
             close();
             throw e;
