@@ -44,8 +44,8 @@ public final class PipelineOptions {
     long modelTimeoutMillis;
 
     @Option(names = "--join-timeout-ms", defaultValue = "0",
-            description = "Only when the job fans out (GroundingDINO or WideResNet50 features configured): how long the "
-                    + "join waits for the rest of a frame's parts after the first; past it the frame is a TIMEOUT dead "
+            description = "Only when the job fans out (GroundingDINO or WideResNet50 features configured): how long "
+                    + "the join waits for the rest of a frame's parts after the first; past it the frame is a TIMEOUT dead "
                     + "letter of stage join. 0 = twice --model-timeout-ms (default: ${DEFAULT-VALUE}).")
     long joinTimeoutMillis;
 

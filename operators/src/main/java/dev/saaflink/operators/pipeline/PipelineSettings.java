@@ -31,10 +31,10 @@ public final class PipelineSettings implements Serializable {
      */
     public long streamContextTimeoutMillis = 30_000;
     /**
-     * How long the fan-out's join waits for the rest of a frame's parts after its first part arrived; past it the frame
-     * becomes a {@code TIMEOUT} dead letter of stage "join". 0 (default) = twice {@link #modelTimeoutMillis}: each branch
-     * answers every frame within its own timeout once the frame is admitted, so only a branch held up longer than that
-     * by backpressure leaves a frame incomplete. Only used when the job fans out (a detector or features branch).
+     * How long the fan-out's join waits for the rest of a frame's parts after its first part arrived; past it the
+     * frame becomes a {@code TIMEOUT} dead letter of stage "join". 0 (default) = twice {@link #modelTimeoutMillis}:
+     * each branch answers every frame within its own timeout once the frame is admitted, so only a branch held up
+     * longer than that by backpressure leaves a frame incomplete. Only used when the job fans out (a detector or features branch).
      */
     public long joinTimeoutMillis = 0;
     /** Extra attempts after a model call throws, before the frame becomes a dead letter. */

@@ -102,8 +102,8 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
     /**
      * The stage's work on one frame, after {@link #open(PipelineSettings, SessionSettings)}: fills
      * {@code frame.regions} (and the small saliency map when the anomaly map is the saliency), then drops the
-     * embedding and the full-size saliency. Uses the category config the frame carries ({@link FrameInProgress#config});
-     * the algorithm parameters come from the settings.
+     * embedding and the full-size saliency. Uses the category config the frame carries
+     * ({@link FrameInProgress#config}); the algorithm parameters come from the settings.
      */
     public void apply(FrameInProgress frame) throws OrtException {
         SaaParameters algorithm = settings.inspection.getAlgorithm();

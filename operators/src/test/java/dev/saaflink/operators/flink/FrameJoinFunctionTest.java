@@ -13,7 +13,13 @@ import dev.saaflink.operators.pipeline.StageFailure;
 import dev.saaflink.operators.saa.RegionCandidate;
 import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.operators.config.InspectionConfigLoader;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.PojoTypeInfo;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -307,6 +313,28 @@ class FrameJoinFunctionTest {
             assertThat(h.numKeyedStateEntries()).isZero();
             assertThat(h.numProcessingTimeTimers()).isZero();
         }
+    }
+
+    /** Parts cross the keyBy into the join and the join's state is checkpointed: both as Flink POJOs, whole. */
+    @Test
+    void partsAndTheJoinStateAreFlinkPojosThatComeBackWhole() throws Exception {
+        for (Class<?> c : List.of(FramePart.class, FrameJoinFunction.Pending.class, DetectedRegions.class,
+                SaliencyGrid.class)) {
+            assertThat(TypeInformation.of(c)).as(c.getSimpleName()).isInstanceOf(PojoTypeInfo.class);
+        }
+        FramePart part = detector("f-1");
+        TypeSerializer<FramePart> serializer = TypeInformation.of(FramePart.class)
+                .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer out = new DataOutputSerializer(1024);
+        serializer.serialize(part, out);
+        FramePart back = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back.branch).isEqualTo("detector");
+        assertThat(back.frame.detected.candidates).extracting(c -> c.label).containsExactly("crack");
+        assertThat(back.frame.detected.objectBoxes).extracting(c -> c.x2).containsExactly(4);
+        assertThat(FramePart.key(back)).isEqualTo(FramePart.key(part));
+        assertThat(back.frame.frame.image).isNull();
+        assertThat(out.length()).as("the detector's part leaves the pixels and the record's bytes behind")
+                .isLessThan(4096);
     }
 
     @Test
