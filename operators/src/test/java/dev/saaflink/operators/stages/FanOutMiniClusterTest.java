@@ -49,7 +49,8 @@ import java.util.stream.Collectors;
  * {@link WideResNetSaliencyStageTest}, stream context off so all three branches run, then segmentation, the split and
  * fusion as the job runs them. Every frame leaves the join once, with the encoder's embedding, the detector's boxes and
  * the features' grid, the same as the stage objects give when run on their own, and becomes one event; a frame every
- * branch fails on leaves once, as one failure, and becomes one dead letter.
+ * branch fails on, and one only the detector and features fail on, each leave once, as one failure, and become one
+ * dead letter with the record's bytes.
  */
 class FanOutMiniClusterTest {
 
@@ -96,6 +97,9 @@ class FanOutMiniClusterTest {
             inputs.add(frame("ok-" + i, i, image(i)));
         }
         inputs.add(frame("no-image", 3, null)); // every branch fails on it
+        FrameInProgress noConfig = frame("no-config", 4, image(4)); // the encoder needs no config, the others fail
+        noConfig.config = null;
+        inputs.add(noConfig);
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
@@ -208,10 +212,20 @@ class FanOutMiniClusterTest {
             assertThat(e.getStageLatencyMs().keySet()).extracting(Object::toString)
                     .contains("samEncoder", "detector", "saliency", "samDecoder");
         });
-        assertThat(deadLetters).hasSize(1);
-        assertThat(deadLetters.get(0).getFrameId().toString()).isEqualTo("no-image");
-        assertThat(deadLetters.get(0).getReason().toString()).isEqualTo("MODEL_FAILED");
-        assertThat(deadLetters.get(0).getPayloadSize()).as("the carrier's record").isEqualTo(3);
+        assertThat(deadLetters).extracting(d -> d.getFrameId().toString())
+                .containsExactlyInAnyOrder("no-image", "no-config");
+        assertThat(deadLetters).allSatisfy(d -> {
+            assertThat(d.getReason().toString()).isEqualTo("MODEL_FAILED");
+            assertThat(d.getPayloadSize()).as("the carrier's record").isEqualTo(3);
+        });
+    }
+
+    @Test
+    void branchesThatFailBesideAGoodEncoderMakeTheFrameLeaveOnceAsTheirFailure() {
+        FrameInProgress p = out.get("no-config");
+        assertThat(p.failed()).isTrue();
+        assertThat(p.failure.stage).isIn("detector", "features");
+        assertThat(p.stageMs).as("the carrier's frame, encoded").containsEntry("hadEmbedding", 1.0);
     }
 
     private static List<String> boxes(List<RegionCandidate> cs) {
