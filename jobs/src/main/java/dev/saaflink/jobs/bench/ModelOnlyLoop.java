@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The models without the job: the same per-frame work the job's model stages run (SAM encoder; saliency, region
+ * The models without the job: the same per-frame work the job's model stages run, on the same stage objects (SAM
+ * encoder, and beside it the fan-out's detector and features branches when configured; saliency, region
  * proposals, property filter and one SAM decoder call per box; rescoring, top-K and fusion), on frames decoded
  * beforehand, with the same threads: one thread per model stage (as {@code modelWorkerThreads = 1} gives the job),
  * the same ONNX Runtime intra-op threads, and a hand-off queue as deep as the job's async capacity. No Kafka, no
