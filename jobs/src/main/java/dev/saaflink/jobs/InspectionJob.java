@@ -4,9 +4,10 @@ import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.flink.DeadLetterOutput;
 import dev.saaflink.operators.flink.DecodeFrameFunction;
+import dev.saaflink.operators.flink.FanOut;
+import dev.saaflink.operators.flink.FrameJoinFunction;
 import dev.saaflink.operators.flink.FuseRegionsFunction;
 import dev.saaflink.operators.flink.LiveConfigDecodeFunction;
-import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.flink.SplitFailuresFunction;
 import dev.saaflink.operators.flink.StreamContextFunction;
@@ -30,6 +31,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -47,7 +49,20 @@ import java.util.function.UnaryOperator;
  *   config ──┘ broadcast (only with a config topic); rejected config records → config errors
  * </pre>
  *
- * Fusion holds no state, so it runs chained to the split in the same task: a keyBy there would only ship every
+ * <p><b>Fan-out.</b> The models that need only the image run concurrently for a frame, each its own async operator
+ * fed by decode, when the config has more than the encoder: GroundingDINO ({@code regionGenerator: groundingdino})
+ * and the WideResNet50 saliency features ({@code saliencyFeatures: wideresnet50} with the stream context off, where
+ * its single-instance map is used). Their parts join by frame ({@link FanOut}, {@link FrameJoinFunction}: keyed
+ * state, a timeout that turns an incomplete frame into a dead letter, late parts dropped):
+ * <pre>
+ *          ┌→ SAM encoder (async, carries the frame) ─┐
+ * decode ──┼→ GroundingDINO detector (async, boxes) ──┼→ keyBy(frame) → join → [stream context] → segmentation …
+ *          └→ WideResNet50 features (async, grid) ────┘
+ * </pre>
+ * With the default config (stand-in regions, saliency on the SAM embedding) the encoder is the only branch and the
+ * graph is the first one: no join, same operators and uids, so throughput and savepoints are as before.
+ *
+ * <p>Fusion holds no state, so it runs chained to the split in the same task: a keyBy there would only ship every
  * frame's masks over the network. It kept its uid when that keyBy went, so savepoints from before still restore.
  *
  * With {@link #withLiveConfig} a second source, the config topic, is broadcast into decode, which then resolves each
@@ -111,10 +126,7 @@ public final class InspectionJob {
                     .sinkTo(configErrors).name("config-errors-sink").uid("config-errors-sink");
         }
 
-        DataStream<FrameInProgress> encoded = AsyncDataStream.unorderedWait(decoded,
-                        new SamEncoderFunction(settings), settings.modelTimeoutMillis, TimeUnit.MILLISECONDS,
-                        settings.asyncCapacity)
-                .name("sam-encoder").uid("sam-encoder");
+        DataStream<FrameInProgress> encoded = FanOut.build(decoded, settings);
 
         if (settings.inspection.getStreamContext().isEnabled()) {
             // One memory of recent frames per camera and category, in keyed state (checkpointed with the job).
@@ -148,6 +160,11 @@ public final class InspectionJob {
         decoded.getSideOutput(DeadLetterOutput.TAG)
                 .union(regions.getSideOutput(DeadLetterOutput.TAG), anomalyEvents.getSideOutput(DeadLetterOutput.TAG))
                 .sinkTo(deadLetters).name("dead-letters-sink").uid("dead-letters-sink");
+    }
+
+    /** The fan-out's branches for these settings, carrier (the SAM encoder) first ({@link FanOut}). */
+    public static List<String> fanOutBranches(PipelineSettings settings) {
+        return FanOut.branches(settings);
     }
 
     /** The region generator the settings select; the job and the benchmark's bare model loop both use this. */

@@ -1,22 +1,20 @@
 package dev.saaflink.jobs.bench;
 
 import dev.saaflink.jobs.InspectionJob;
-import dev.saaflink.models.sam.SamDecoder;
-import dev.saaflink.models.sam.SamEncoder;
-import dev.saaflink.models.sam.SamModelFiles;
-import dev.saaflink.models.wrn.WideResNetFeatures;
+import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.context.StreamContextScorer;
 import dev.saaflink.operators.context.StreamMemory;
-import dev.saaflink.operators.flink.SamEncoderFunction;
-import dev.saaflink.operators.flink.SegmentationFunction;
 import dev.saaflink.operators.flink.StreamContextFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.PipelineSettings;
-import dev.saaflink.operators.saa.SaliencyComputer;
+import dev.saaflink.operators.stages.DetectorStage;
+import dev.saaflink.operators.stages.EncoderStage;
+import dev.saaflink.operators.stages.FeaturesStage;
 import dev.saaflink.operators.stages.FusionStage;
 import dev.saaflink.operators.stages.SegmentationStage;
+import dev.saaflink.operators.stages.StageSessions;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,7 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The models without the job: the same per-frame work the job's model stages run (SAM encoder; saliency, region
+ * The models without the job: the same per-frame work the job's model stages run, on the same stage objects (SAM
+ * encoder, and beside it the fan-out's detector and features branches when configured; saliency, region
  * proposals, property filter and one SAM decoder call per box; rescoring, top-K and fusion), on frames decoded
  * beforehand, with the same threads: one thread per model stage (as {@code modelWorkerThreads = 1} gives the job),
  * the same ONNX Runtime intra-op threads, and a hand-off queue as deep as the job's async capacity. No Kafka, no
@@ -57,43 +56,64 @@ final class ModelOnlyLoop {
             throw new IllegalArgumentException("the bare loop mirrors one worker thread per model stage; got "
                     + settings.modelWorkerThreads);
         }
-        SamModelFiles files = settings.inspection.getSam().files();
+        SessionSettings session = StageSessions.of(settings);
         SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings));
-        try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
-                SamEncoderFunction.sessionSettings(settings));
-             SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
-                     SamEncoderFunction.sessionSettings(settings));
-             SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings));
+        List<String> branches = InspectionJob.fanOutBranches(settings);
+        // The same stage objects the job's operators run; the image-only branches of the job's fan-out each on a
+        // thread of their own, concurrently with the encoder, as the job's branch operators run.
+        try (EncoderStage encoder = EncoderStage.open(settings, session, null);
+             DetectorStage detector = branches.contains(DetectorStage.STAGE)
+                     ? DetectorStage.open(settings, settings.deviceId) : null;
+             FeaturesStage features = branches.contains(FeaturesStage.STAGE)
+                     ? FeaturesStage.open(settings, session) : null;
              StreamContextScorer streamContext = StreamContextScorer.open(settings.inspection.getStreamContext(),
-                     settings.saliencyBackend, SamEncoderFunction.sessionSettings(settings));
-             // null (nothing to close) unless the config names WideResNet50 saliency features
-             WideResNetFeatures wideResNet = SegmentationFunction.openSaliencyFeatures(settings)) {
+                     settings.saliencyBackend, session)) {
             AtomicInteger n = new AtomicInteger();
-            ExecutorService threads = Executors.newFixedThreadPool(2,
+            ExecutorService threads = Executors.newFixedThreadPool(2 + branches.size() - 1,
                     r -> new Thread(r, "bench-model-" + n.incrementAndGet()));
-            segmentation.open();
+            segmentation.open(settings, session);
             try {
-                return run(frames, encoder, decoder, saliency, wideResNet, streamContext, segmentation, threads);
+                return run(frames, encoder, detector, features, streamContext, segmentation, threads);
             } finally {
                 segmentation.close();
-                // Stop both threads before the sessions close under them (only on a failure are they still busy).
+                // Stop the threads before the sessions close under them (only on a failure are they still busy).
                 threads.shutdownNow();
                 threads.awaitTermination(1, TimeUnit.MINUTES);
             }
         }
     }
 
-    private List<Completed> run(List<FrameInProgress> frames, SamEncoder encoder, SamDecoder decoder,
-                                SaliencyComputer saliency, WideResNetFeatures wideResNet,
-                                StreamContextScorer streamContext, SegmentationStage segmentation,
-                                ExecutorService threads)
+    private List<Completed> run(List<FrameInProgress> frames, EncoderStage encoder, DetectorStage detector,
+                                FeaturesStage features, StreamContextScorer streamContext,
+                                SegmentationStage segmentation, ExecutorService threads)
             throws Exception {
         BlockingQueue<FrameInProgress> handOff = new ArrayBlockingQueue<>(settings.asyncCapacity);
         Future<?> encoding = threads.submit(() -> {
             try {
                 for (FrameInProgress frame : frames) {
                     FrameInProgress work = frame.copy();
-                    SamEncoderFunction.encode(work, encoder, settings);
+                    // Each branch on its own copy, as the job's async operators work on theirs; joined after.
+                    FrameInProgress detected = frame.copy();
+                    FrameInProgress featured = frame.copy();
+                    Future<?> d = detector == null ? null : threads.submit(() -> {
+                        detector.apply(detected);
+                        return null;
+                    });
+                    Future<?> f = features == null ? null : threads.submit(() -> {
+                        features.apply(featured);
+                        return null;
+                    });
+                    encoder.apply(work);
+                    if (d != null) {
+                        d.get();
+                        work.detected = detected.detected;
+                        work.stageMs.putAll(detected.stageMs);
+                    }
+                    if (f != null) {
+                        f.get();
+                        work.featureGrid = featured.featureGrid;
+                        work.stageMs.putAll(featured.stageMs);
+                    }
                     handOff.put(work);
                 }
             } finally {
@@ -111,7 +131,7 @@ final class ModelOnlyLoop {
                     String key = StreamContextFunction.key(work);
                     memories.put(key, streamContext.apply(work, memories.get(key)));
                 }
-                SegmentationFunction.segment(work, settings, segmentation, decoder, saliency, wideResNet);
+                segmentation.apply(work);
                 FrameRegions regions = FrameRegions.of(work);
                 long t0 = System.nanoTime();
                 FusionStage.fuse(regions, regions.config, settings.inspection.getAlgorithm(),

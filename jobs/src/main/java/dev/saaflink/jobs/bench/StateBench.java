@@ -7,17 +7,16 @@ import dev.saaflink.jobs.ingest.DatasetItem;
 import dev.saaflink.jobs.eval.EvalRunner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.models.image.RgbImage;
-import dev.saaflink.models.sam.SamEncoder;
-import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.context.Fp16;
 import dev.saaflink.operators.context.StreamContextScorer;
 import dev.saaflink.operators.context.StreamMemory;
 import dev.saaflink.operators.decode.DecodedFrame;
-import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.flink.StreamContextFunction;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.stages.EncoderStage;
+import dev.saaflink.operators.stages.StageSessions;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -150,7 +149,7 @@ public final class StateBench {
         long cells = 0;
         int frames = 0;
         try (StreamContextScorer scorer = StreamContextScorer.open(context, settings.saliencyBackend,
-                SamEncoderFunction.sessionSettings(settings))) {
+                StageSessions.of(settings))) {
             int channels = templates.get(0).embedding.channels;
             StreamMemory exact = scorer.newMemory(channels);
             StreamMemory rounded = scorer.newMemory(channels);
@@ -185,13 +184,11 @@ public final class StateBench {
 
     /** SAM embeddings of the frames; the pixels are dropped (the operator reads only the embedding). */
     private List<FrameInProgress> encode(List<FrameInProgress> decoded) throws Exception {
-        SamModelFiles files = settings.inspection.getSam().files();
         List<FrameInProgress> out = new ArrayList<>(decoded.size());
-        try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
-                SamEncoderFunction.sessionSettings(settings))) {
+        try (EncoderStage encoder = EncoderStage.open(settings, StageSessions.of(settings), null)) {
             for (FrameInProgress f : decoded) {
                 FrameInProgress work = f.copy();
-                SamEncoderFunction.encode(work, encoder, settings);
+                encoder.apply(work);
                 if (work.failed()) {
                     throw new IllegalStateException("encoding " + f.frame.frameId + " failed: " + work.failure);
                 }

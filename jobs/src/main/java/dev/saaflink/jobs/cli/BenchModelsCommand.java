@@ -8,8 +8,9 @@ import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
-import dev.saaflink.operators.flink.SamEncoderFunction;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.stages.EncoderStage;
+import dev.saaflink.operators.stages.StageSessions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,7 +86,7 @@ public final class BenchModelsCommand implements Callable<Integer> {
     }
 
     private void run(PipelineSettings settings, List<RgbImage> images, Path dir, PrintStream out) throws Exception {
-        SessionSettings session = SamEncoderFunction.sessionSettings(settings);
+        SessionSettings session = StageSessions.of(settings);
         SamModelFiles files = settings.inspection.getSam().files();
         boolean bgr = settings.inspection.getAlgorithm().isSamBgrQuirk();
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session)) {
@@ -120,7 +121,7 @@ public final class BenchModelsCommand implements Callable<Integer> {
                     long t1 = System.nanoTime();
                     List<Future<SamEmbedding>> fs = new ArrayList<>();
                     for (SamEncoder.Prepared p : prepared) {
-                        fs.add(submitters.submit(() -> SamEncoderFunction.await(b, p, (x, y, z, w) -> { })));
+                        fs.add(submitters.submit(() -> EncoderStage.await(b, p, (x, y, z, w) -> { })));
                     }
                     for (Future<SamEmbedding> f : fs) {
                         f.get();

@@ -165,6 +165,16 @@ public final class InspectCommand implements Callable<Integer> {
      * bad. Not part of {@link #validate}: {@code saa submit} validates on a machine that may lack the JobManager's
      * --kafka-config file and environment.
      */
+    /**
+     * The pipeline settings of the options; on a cluster each TaskManager's GPU index comes from its external resource
+     * {@code gpu} ({@code GpuDevices}), locally from {@code --device-id}.
+     */
+    PipelineSettings pipelineSettings() throws IOException {
+        PipelineSettings settings = pipeline.settings();
+        settings.gpuFromExternalResource = onCluster;
+        return settings;
+    }
+
     long transactionTimeout() {
         long timeout;
         try {
@@ -202,7 +212,7 @@ public final class InspectCommand implements Callable<Integer> {
         long transactionTimeout = transactionTimeout();
         Path localCheckpoints = onCluster ? null : localCheckpointDir(identity);
         Path restoreFrom = onCluster ? null : restorePoint(localCheckpoints);
-        PipelineSettings settings = pipeline.settings();
+        PipelineSettings settings = pipelineSettings();
         Map<String, String> clientProperties = kafka.clientProperties();
         checkBrokerTransactionCeiling(clientProperties, transactionTimeout);
         KafkaEndpoints endpoints = new KafkaEndpoints(kafka.bootstrapServers(), clientProperties)

@@ -43,6 +43,12 @@ public final class PipelineOptions {
             description = "Time limit of one model stage for one frame (default: ${DEFAULT-VALUE}).")
     long modelTimeoutMillis;
 
+    @Option(names = "--join-timeout-ms", defaultValue = "0",
+            description = "Only when the job fans out (GroundingDINO or WideResNet50 features configured): how long "
+                    + "the join waits for the rest of a frame's parts after the first; past it the frame is a TIMEOUT dead "
+                    + "letter of stage join. 0 = twice --model-timeout-ms (default: ${DEFAULT-VALUE}).")
+    long joinTimeoutMillis;
+
     @Option(names = "--stream-context-timeout-ms", defaultValue = "30000",
             description = "Time limit of the stream-context scoring of one frame on the keyed task thread; past it the "
                     + "frame is a TIMEOUT dead letter and the camera's memory is unchanged (default: ${DEFAULT-VALUE}).")
@@ -62,7 +68,8 @@ public final class PipelineOptions {
     String executionProvider;
 
     @Option(names = "--device-id", paramLabel = "N", defaultValue = "0",
-            description = "GPU index for cuda and tensorrt (default: ${DEFAULT-VALUE}).")
+            description = "GPU index for cuda and tensorrt on a local MiniCluster (default: ${DEFAULT-VALUE}). On a "
+                    + "cluster each TaskManager's GPU comes from its external resource 'gpu'; see docs/GPU.md.")
     int deviceId;
 
     @Option(names = "--max-batch", paramLabel = "N", defaultValue = "1",
@@ -117,6 +124,7 @@ public final class PipelineOptions {
         s.asyncCapacity = asyncCapacity;
         s.modelTimeoutMillis = modelTimeoutMillis;
         s.streamContextTimeoutMillis = streamContextTimeoutMillis;
+        s.joinTimeoutMillis = joinTimeoutMillis;
         s.modelRetries = modelRetries;
         s.ortIntraOpThreads = ortThreads;
         s.saliencyBackend = SaliencyBackend.parse(saliencyBackend);
@@ -135,6 +143,8 @@ public final class PipelineOptions {
         require(modelTimeoutMillis >= 1, "--model-timeout-ms must be 1 or more, got " + modelTimeoutMillis);
         require(streamContextTimeoutMillis >= 1, "--stream-context-timeout-ms must be 1 or more, got "
                 + streamContextTimeoutMillis);
+        require(joinTimeoutMillis >= 0, "--join-timeout-ms must be 0 (twice --model-timeout-ms) or more, got "
+                + joinTimeoutMillis);
         require(modelRetries >= 0, "--model-retries must be 0 or more, got " + modelRetries);
         require(ortThreads >= 0, "--ort-threads must be 0 (half the cores) or more, got " + ortThreads);
         require(deviceId >= 0, "--device-id must be 0 or more, got " + deviceId);

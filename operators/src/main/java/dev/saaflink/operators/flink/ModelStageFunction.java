@@ -1,12 +1,14 @@
 package dev.saaflink.operators.flink;
 
 import dev.saaflink.models.runtime.ModelCall;
+import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.operators.decode.RejectReason;
 import dev.saaflink.operators.metrics.ModelStageMetrics;
 import dev.saaflink.operators.metrics.StageMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.pipeline.StageFailure;
+import dev.saaflink.operators.stages.StageSessions;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -55,6 +57,8 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
     private final String stage;
     private transient ThreadPoolExecutor workers;
     private transient ModelStageMetrics metrics;
+    /** The GPU index of this subtask's sessions ({@link GpuDevices}); 0 on cpu. */
+    private transient int deviceId;
     /** The frames in flight, by the future that answers them; identity keys (Flink's handles don't define equals). */
     private transient Map<ResultFuture<FrameInProgress>, Request> pending;
 
@@ -93,14 +97,24 @@ public abstract class ModelStageFunction extends RichAsyncFunction<FrameInProgre
                 });
         pending = Collections.synchronizedMap(new IdentityHashMap<>());
         metrics = new ModelStageMetrics(getRuntimeContext().getMetricGroup(), stage, models());
+        deviceId = GpuDevices.deviceId(settings, getRuntimeContext());
         openModels();
-        LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={}", stage, subtask,
-                threads, settings.asyncCapacity, settings.modelTimeoutMillis, settings.modelRetries);
+        LOG.info("{} subtask {} ready: workers={} capacity={} timeoutMs={} retries={} sessions={}", stage, subtask,
+                threads, settings.asyncCapacity, settings.modelTimeoutMillis, settings.modelRetries,
+                sessionSettings().describe());
     }
 
     /** Models whose {@code inferenceMillis} histograms are registered on open (others register when first timed). */
     protected Collection<String> models() {
         return StageMetrics.modelsOfStage(stage);
+    }
+
+    /**
+     * The ONNX Runtime settings of this subtask's sessions: on a cluster's GPU TaskManager the device comes from its
+     * external resource {@code gpu} ({@link GpuDevices}). Valid from {@link #openModels} on.
+     */
+    protected final SessionSettings sessionSettings() {
+        return StageSessions.of(settings, deviceId);
     }
 
     /** This subtask's stage metrics; null before {@link #open}. */

@@ -14,6 +14,7 @@ import dev.saaflink.operators.metrics.StageMetrics;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
 import dev.saaflink.operators.pipeline.StageFailure;
+import dev.saaflink.operators.stages.StageSessions;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.TaskInfo;
 import org.apache.flink.api.common.state.ListState;
@@ -235,7 +236,8 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
     @Override
     public void open(OpenContext openContext) throws Exception {
         StreamContextConfig config = settings.inspection.getStreamContext();
-        scorer = StreamContextScorer.open(config, settings.saliencyBackend, SamEncoderFunction.sessionSettings(settings));
+        scorer = StreamContextScorer.open(config, settings.saliencyBackend,
+                StageSessions.of(settings, GpuDevices.deviceId(settings, getRuntimeContext())));
         legacyMemory = getRuntimeContext().getState(memoryDescriptor(config));
         slots = getRuntimeContext().getMapState(slotsDescriptor(config));
         ring = getRuntimeContext().getState(ringDescriptor(config));

@@ -71,13 +71,14 @@ public final class StageMetrics {
      * Per-frame stage timing key (FrameInProgress.stageMs) to the model it measures. Several keys may add up to one
      * model: the SAM decoder runs for the object pass's masks ("objectMasks") and for the kept boxes
      * ("samDecoder"); the region generator starts on the frame ("objectPass": GroundingDINO's image side and
-     * object pass) and proposes boxes later ("proposals": defect prompts and the property filter). "saliency"
-     * includes the WideResNet50 forward pass when {@code saliencyFeatures} names it. Keys not listed here (decode,
-     * fusion) are not model time.
+     * object pass) and proposes boxes later ("proposals": defect prompts and the property filter), or, when the job
+     * fans out, runs whole in the detector branch ("detector"). "saliency" includes the WideResNet50 forward pass
+     * when {@code saliencyFeatures} names it. Keys not listed here (decode, fusion) are not model time.
      */
     public static final Map<String, String> MODEL_OF_TIMING = Map.of(
             "samEncoder", SAM_ENCODER,
             "objectPass", REGION_GENERATOR,
+            "detector", REGION_GENERATOR,
             "proposals", REGION_GENERATOR,
             "objectMasks", SAM_DECODER,
             "samDecoder", SAM_DECODER,
@@ -87,7 +88,9 @@ public final class StageMetrics {
     /** Models each model stage runs, registered when the stage opens so their series exist before a frame. */
     public static final Map<String, List<String>> MODELS_OF_STAGE = Map.of(
             "samEncoder", List.of(SAM_ENCODER),
-            "segmentation", List.of(SALIENCY, REGION_GENERATOR, SAM_DECODER));
+            "segmentation", List.of(SALIENCY, REGION_GENERATOR, SAM_DECODER),
+            "detector", List.of(REGION_GENERATOR),
+            "features", List.of(SALIENCY));
 
     /** Sliding window of the histograms: the statistics cover a subtask's last this many values. */
     public static final int HISTOGRAM_WINDOW = 1024;

@@ -34,6 +34,16 @@ public final class FrameInProgress {
     /** The saliency scaled down, kept for the anomaly map after the full-size one is dropped (segmentation). */
     public SmallMap saliencyMap;
     public List<SegmentedRegion> regions;
+    /**
+     * The detector's boxes when it ran as its own branch of the fan-out ({@code regionGenerator: groundingdino});
+     * null when the segmentation stage runs the region generator itself (the stand-in).
+     */
+    public DetectedRegions detected;
+    /**
+     * The single-instance WideResNet50 saliency grid when the features branch of the fan-out computed it; null when
+     * the segmentation stage computes its saliency itself.
+     */
+    public SaliencyGrid featureGrid;
     /** Stage name to milliseconds spent on this frame. */
     public Map<String, Double> stageMs = new LinkedHashMap<>();
     /** Wall-clock time the frame entered the job (after the Kafka read). */
@@ -68,6 +78,8 @@ public final class FrameInProgress {
         c.saliency = saliency;
         c.saliencyMap = saliencyMap;
         c.regions = regions;
+        c.detected = detected;
+        c.featureGrid = featureGrid;
         c.stageMs = new LinkedHashMap<>(stageMs);
         c.failure = failure;
         return c;

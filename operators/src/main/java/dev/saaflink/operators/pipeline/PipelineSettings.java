@@ -30,6 +30,13 @@ public final class PipelineSettings implements Serializable {
      * cannot hold checkpoints back longer than this. Default 30 s, far above the second or so a frame takes on CPU.
      */
     public long streamContextTimeoutMillis = 30_000;
+    /**
+     * How long the fan-out's join waits for the rest of a frame's parts after its first part arrived; past it the
+     * frame becomes a {@code TIMEOUT} dead letter of stage "join". 0 (default) = twice {@link #modelTimeoutMillis}:
+     * each branch answers every frame within its own timeout once the frame is admitted, so only a branch held up
+     * longer than that by backpressure leaves a frame incomplete. Only used when the job fans out (a detector or features branch).
+     */
+    public long joinTimeoutMillis = 0;
     /** Extra attempts after a model call throws, before the frame becomes a dead letter. */
     public int modelRetries = 2;
     /** Worker threads per model operator subtask (concurrent ONNX Runtime calls). */
@@ -41,8 +48,14 @@ public final class PipelineSettings implements Serializable {
      * need the onnxruntime_gpu artifact in Flink's lib on the TaskManagers; an unavailable one fails at start.
      */
     public String executionProvider = "cpu";
-    /** GPU index for cuda and tensorrt (0 for cpu). */
+    /** GPU index for cuda and tensorrt (0 for cpu) on a local MiniCluster; see {@link #gpuFromExternalResource}. */
     public int deviceId = 0;
+    /**
+     * True when the job runs on a Flink cluster: with cuda or tensorrt each model operator then takes its GPU index
+     * from the TaskManager's external resource {@code gpu} (property {@code index}) and fails at open when the
+     * TaskManager declares none; {@link #deviceId} applies only to local runs.
+     */
+    public boolean gpuFromExternalResource = false;
     /**
      * Most frames the SAM encoder runs in one ONNX Runtime call, gathered across the subtasks of a TaskManager by a
      * micro-batcher. 1 (default) turns batching off: on CPU a batch is no faster than its frames one by one (ONNX
@@ -85,6 +98,8 @@ public final class PipelineSettings implements Serializable {
         require(modelTimeoutMillis >= 1, "modelTimeoutMillis must be >= 1, got " + modelTimeoutMillis);
         require(streamContextTimeoutMillis >= 1, "streamContextTimeoutMillis must be >= 1, got "
                 + streamContextTimeoutMillis);
+        require(joinTimeoutMillis >= 0, "joinTimeoutMillis must be >= 0 (0 = twice modelTimeoutMillis), got "
+                + joinTimeoutMillis);
         require(modelRetries >= 0, "modelRetries must be >= 0, got " + modelRetries);
         require(modelWorkerThreads >= 1, "modelWorkerThreads must be >= 1, got " + modelWorkerThreads);
         require(ortIntraOpThreads >= 0, "ortIntraOpThreads must be >= 0, got " + ortIntraOpThreads);
@@ -102,6 +117,11 @@ public final class PipelineSettings implements Serializable {
                 "deadLetterPayloadMaxBytes must be in [0, " + MAX_DEAD_LETTER_PAYLOAD_BYTES + "], got "
                         + deadLetterPayloadMaxBytes);
         return this;
+    }
+
+    /** The join's timeout: {@link #joinTimeoutMillis}, or twice {@link #modelTimeoutMillis} when that is 0. */
+    public long effectiveJoinTimeoutMillis() {
+        return joinTimeoutMillis > 0 ? joinTimeoutMillis : 2 * modelTimeoutMillis;
     }
 
     private static void require(boolean ok, String message) {

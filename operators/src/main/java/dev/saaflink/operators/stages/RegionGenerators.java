@@ -18,10 +18,16 @@ public final class RegionGenerators {
 
     /** The generator of {@code settings.inspection.getRegionGenerator()}. */
     public static RegionGenerator create(PipelineSettings settings) {
+        return create(settings, settings.deviceId);
+    }
+
+    /** The same on the given GPU index (a Flink operator's, see {@code GpuDevices}); ignored on cpu. */
+    public static RegionGenerator create(PipelineSettings settings, int deviceId) {
         RegionGeneratorConfig c = settings.inspection.getRegionGenerator();
         if (c.isGroundingDino()) {
+            ExecutionProvider provider = ExecutionProvider.parse(settings.executionProvider);
             return new GroundingDinoRegionGenerator(c.getModel(), settings.inspection.getAlgorithm(),
-                    settings.ortIntraOpThreads, ExecutionProvider.parse(settings.executionProvider), settings.deviceId);
+                    settings.ortIntraOpThreads, provider, provider.isGpu() ? deviceId : 0);
         }
         return new SaliencyStandInGenerator(settings.inspection.getStandIn().toSettings());
     }

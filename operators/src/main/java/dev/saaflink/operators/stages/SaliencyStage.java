@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtException;
 import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.sam.SamEmbedding;
 import dev.saaflink.models.wrn.WideResNetFeatures;
+import dev.saaflink.operators.pipeline.SaliencyGrid;
 import dev.saaflink.operators.saa.MultiInstanceSaliency;
 import dev.saaflink.operators.saa.Resize;
 import dev.saaflink.operators.saa.SaliencyComputer;
@@ -77,9 +78,25 @@ public final class SaliencyStage {
     public static float[] wideResNetAtImage(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk, int neighbours,
                                             SelfSimilaritySaliency.Neighbours mode, double distanceScale,
                                             SaliencyComputer computer) throws OrtException {
+        SaliencyGrid grid = wideResNetGrid(wrn, image, bgrQuirk, neighbours, mode, distanceScale, computer);
+        return wideResNetGridToImage(grid, image.width, image.height);
+    }
+
+    /**
+     * The model half of {@link #wideResNetAtImage}: the saliency on WideResNet50's feature grid, before the resize to
+     * the image (the features branch of the fan-out computes this and sends only the grid).
+     */
+    public static SaliencyGrid wideResNetGrid(WideResNetFeatures wrn, RgbImage image, boolean bgrQuirk,
+                                              int neighbours, SelfSimilaritySaliency.Neighbours mode,
+                                              double distanceScale, SaliencyComputer computer) throws OrtException {
         WideResNetFeatures.Features f = wrn.features(image, bgrQuirk);
         float[] grid = computer.compute(f.chw(), f.channels(), f.height(), f.width(), neighbours, mode, distanceScale);
-        return squareGridToImage(grid, f.width(), f.height(), image.width, image.height);
+        return new SaliencyGrid(grid, f.width(), f.height());
+    }
+
+    /** The other half: a WideResNet50 saliency grid to W x H, as {@link #wideResNetAtImage} resizes it. */
+    public static float[] wideResNetGridToImage(SaliencyGrid grid, int width, int height) {
+        return squareGridToImage(grid.values, grid.width, grid.height, width, height);
     }
 
     /**

@@ -7,6 +7,7 @@ import dev.saaflink.models.runtime.ExecutionProvider;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.FrameInProgress;
 import dev.saaflink.operators.pipeline.PipelineSettings;
+import dev.saaflink.operators.stages.StageSessions;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -67,8 +68,8 @@ class SamEncoderFunctionTest {
         s.executionProvider = " CUDA ";
         s.deviceId = 1;
         assertThat(s.validate().executionProvider).isEqualTo("cuda");
-        assertThat(SamEncoderFunction.sessionSettings(s).provider()).isEqualTo(ExecutionProvider.CUDA);
-        assertThat(SamEncoderFunction.sessionSettings(s).deviceId()).isEqualTo(1);
+        assertThat(StageSessions.of(s).provider()).isEqualTo(ExecutionProvider.CUDA);
+        assertThat(StageSessions.of(s).deviceId()).isEqualTo(1);
         s.executionProvider = "cpu";
         assertThatThrownBy(s::validate).hasMessageContaining("deviceId 1");
         s.deviceId = 0;

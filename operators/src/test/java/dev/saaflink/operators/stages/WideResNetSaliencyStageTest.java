@@ -32,6 +32,14 @@ class WideResNetSaliencyStageTest {
     Path dir;
 
     WideResNetFeatures open(String extra) throws Exception {
+        return WideResNetFeatures.open(write(dir, extra), SessionSettings.cpu(1));
+    }
+
+    /**
+     * Writes a WideResNet50 stand-in (three average pools of the input, strides 4, 8, 16) and its manifest with
+     * {@code extra} lines into {@code dir}; returns the manifest.
+     */
+    static Path write(Path dir, String extra) throws Exception {
         OnnxGraphBuilder g = OnnxGraphBuilder.create("wrn-stand-in").floatInput("input", "batch", 3, "h", "w");
         int layer = 1;
         for (long k : new long[] {4, 8, 16}) {
@@ -45,7 +53,7 @@ class WideResNetSaliencyStageTest {
         Path m = dir.resolve("wrn.properties");
         Files.writeString(m, "id=test/wrn\nfile=wrn.onnx\nsha256=" + ModelStore.sha256(onnx) + "\nbytes=" + model.length
                 + "\ninput.size=16\ninput.mean=100,100,100\ninput.std=50,50,50\n" + extra);
-        return WideResNetFeatures.open(m, SessionSettings.cpu(1));
+        return m;
     }
 
     /** 40x24 image: a dark background with a bright 8x8 square and a mid-grey 8x8 square, channels differing. */
