@@ -159,6 +159,8 @@ def run(items, order, gate, a):
             g = np.mean([self_scores(q, w, h, pos, pool) for q, pool in zip(qs, pools)], axis=0)
         else:
             recent_mem = memory[-a.memory:]
+            if a.longterm:  # plus every L-th frame older than the recent ones, at most N of them
+                recent_mem = recent_mem + memory[-a.memory - 1::-a.every][:a.longterm]
             g = np.mean([memory_scores(q, [m[j] for m in recent_mem], a.q) for j, q in enumerate(qs)], axis=0)
         fixed = border_fix(g, w, h, a.border)
         grids.append(fixed)
@@ -191,7 +193,7 @@ def run(items, order, gate, a):
         if a.memory_dtype == 'float16':  # the job keeps its slots in fp16
             sampled = [smp.astype(np.float16).astype(np.float32) for smp in sampled]
         memory.append(sampled)
-        memory = memory[-a.memory:]
+        memory = memory[-(a.memory + a.longterm * a.every):]
     return grids, admitted_frames, masked_total
 
 
@@ -224,6 +226,10 @@ if __name__ == '__main__':
     ap.add_argument('--q', type=float, default=0.3)
     ap.add_argument('--per-frame', type=int, default=1024)
     ap.add_argument('--sigma', type=float, default=16)
+    ap.add_argument('--limit', type=int, default=0)
+    ap.add_argument('--longterm', type=int, default=0)
+    ap.add_argument('--every', type=int, default=8)
+    ap.add_argument('--diag', action='store_true')
     ap.add_argument('--memory-dtype', default='float16', choices=['float16', 'float32'])
     a = ap.parse_args()
     items = [it for it in load(a.root) if a.split == 'all' or half_of(it) == a.split]
@@ -234,9 +240,23 @@ if __name__ == '__main__':
         for spec in a.orders.split(','):
             kind, _, seed = spec.partition(':')
             order = order_of(items, kind, int(seed or 7))
+            if a.limit:
+                order = order[:a.limit]
             t0 = time.time()
             grids, admitted, masked = run(items, order, gate, a)
             res = evaluate(items, order, grids, a.sigma)
+            if a.diag:
+                d_in, f_hi = [], []
+                for g, i in zip(grids, order):
+                    it = items[i]
+                    m = ndimage.gaussian_filter(to400(g, it, 16), a.sigma)
+                    if it['mask'].any():
+                        d_in.append(float(m[it['mask']].mean()))
+                    else:
+                        f_hi.append(float(np.quantile(m, 0.995)))
+                res['diag'] = dict(defectMean=round(float(np.mean(d_in)), 4),
+                                   freeQ995=round(float(np.mean(f_hi)), 4),
+                                   freeQ995max=round(float(np.max(f_hi)), 4))
             res = {k: (round(v, 2) if isinstance(v, float) else v) for k, v in res.items()}
             res.update(gate=gate_text, order=spec, admitted=admitted, maskedPatches=masked,
                        seconds=round(time.time() - t0))

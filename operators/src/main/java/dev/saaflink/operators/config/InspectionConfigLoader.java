@@ -268,12 +268,12 @@ public final class InspectionConfigLoader {
                         : StreamContextConfig.DEFAULT_IDLE_TTL,
                 n.has("maxCamerasPerSubtask") ? n.integer("maxCamerasPerSubtask")
                         : StreamContextConfig.DEFAULT_MAX_CAMERAS_PER_SUBTASK,
-                n.has("admission") ? toAdmission(n.child("admission")) : MemoryAdmissionConfig.defaults());
+                n.has("admission") ? toAdmission(n.child("admission")) : MemoryAdmissionConfig.off());
     }
 
     private static MemoryAdmissionConfig toAdmission(Node n) {
         n.onlyKeys(ADMISSION_KEYS);
-        return new MemoryAdmissionConfig(!n.has("enabled") || n.bool("enabled"),
+        return new MemoryAdmissionConfig(n.has("enabled") && n.bool("enabled"),
                 n.has("quantile") ? n.number("quantile") : MemoryAdmissionConfig.DEFAULT_QUANTILE,
                 n.has("factor") ? n.number("factor") : MemoryAdmissionConfig.DEFAULT_FACTOR,
                 n.has("window") ? n.integer("window") : MemoryAdmissionConfig.DEFAULT_WINDOW,

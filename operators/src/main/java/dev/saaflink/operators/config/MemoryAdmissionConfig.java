@@ -13,8 +13,14 @@ import java.io.Serializable;
  *
  * <p>{@code T} = {@link #getFactor} × the median of the last {@link #getWindow} remembered frames' {@link #getQuantile}
  * patch-score quantiles (the frame's own quantile while none is remembered yet): a quantile of recent normal scores,
- * which follows the line's own scale, and a median of them, so that one odd frame does not move it. Immutable;
- * validated at construction.
+ * which follows the line's own scale, and a median of them, so that one odd frame does not move it. After
+ * {@link #getWindow} frames in a row kept out, the next frame enters whole (the scene changed; the memory must
+ * follow it rather than freeze). Immutable; validated at construction.
+ *
+ * <p><b>Off by default.</b> Measured on MTD (docs/EXPERIMENTS.md), the gate costs pixel max-F1 in every order,
+ * most in the burst order it was meant for: a defect's patches score below the tail of the normal patches' scores
+ * (subtle defects), so a threshold low enough to keep defects out also keeps out the rare normal patterns
+ * (edges, chamfers) the memory needs, and defect-free frames then score higher.
  */
 public final class MemoryAdmissionConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -56,8 +62,8 @@ public final class MemoryAdmissionConfig implements Serializable {
         this.maxMaskedFraction = maxMaskedFraction;
     }
 
-    /** On, with the defaults above. */
-    public static MemoryAdmissionConfig defaults() {
+    /** On, with the defaults above (the product's default is {@link #off}: docs/EXPERIMENTS.md, issue 14). */
+    public static MemoryAdmissionConfig on() {
         return new MemoryAdmissionConfig(true, DEFAULT_QUANTILE, DEFAULT_FACTOR, DEFAULT_WINDOW,
                 DEFAULT_MAX_MASKED_FRACTION);
     }

@@ -178,23 +178,27 @@ class StreamContextConfigLoaderTest {
     }
 
     @Test
-    void theAdmissionGateIsOnByDefaultAndEveryKeyIsRead() {
+    void theAdmissionGateIsOffByDefaultAndEveryKeyIsRead() {
         MemoryAdmissionConfig absent = parse("").getAdmission();
-        assertThat(absent.isEnabled()).isTrue();
+        assertThat(absent.isEnabled()).isFalse();
         assertThat(absent.getQuantile()).isEqualTo(MemoryAdmissionConfig.DEFAULT_QUANTILE);
         assertThat(absent.getWindow()).isEqualTo(MemoryAdmissionConfig.DEFAULT_WINDOW);
-        assertThat(StreamContextConfig.defaults().getAdmission().isEnabled()).isTrue();
+        assertThat(StreamContextConfig.defaults().getAdmission().isEnabled()).isFalse();
+        assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getAdmission().isEnabled()).isFalse();
         MemoryAdmissionConfig a = parse("""
                 streamContext:
                   admission: {enabled: true, quantile: 0.9, factor: 1.5, window: 8, maxMaskedFraction: 0.25}
                 """).getAdmission();
+        assertThat(a.isEnabled()).isTrue();
         assertThat(a.getQuantile()).isEqualTo(0.9);
         assertThat(a.getFactor()).isEqualTo(1.5);
         assertThat(a.getWindow()).isEqualTo(8);
         assertThat(a.getMaxMaskedFraction()).isEqualTo(0.25);
-        MemoryAdmissionConfig off = parse("streamContext: {admission: {enabled: false}}\n").getAdmission();
-        assertThat(off.isEnabled()).isFalse();
-        assertThat(off.getQuantile()).isEqualTo(MemoryAdmissionConfig.DEFAULT_QUANTILE);
+        MemoryAdmissionConfig on = parse("streamContext: {admission: {enabled: true}}\n").getAdmission();
+        assertThat(on.isEnabled()).isTrue();
+        assertThat(on.getQuantile()).isEqualTo(MemoryAdmissionConfig.DEFAULT_QUANTILE);
+        assertThat(parse("streamContext: {admission: {quantile: 0.9}}\n").getAdmission().isEnabled())
+                .as("settings without enabled: true leave it off").isFalse();
     }
 
     @Test

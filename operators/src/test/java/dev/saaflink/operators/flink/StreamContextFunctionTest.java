@@ -621,7 +621,7 @@ class StreamContextFunctionTest {
         Random random = new Random(4);
         FrameInProgress small = frame("cam-a", "a-1", randomEmbedding(random, 256, 2));
         FrameInProgress first = process(h, small);
-        assertThat(first.failed()).as("%s", first.failure).isFalse();
+        assertThat(first.failed()).as("%s %s %s", first.failure == null ? null : first.failure.reason, first.failure == null ? null : first.failure.message, first.failure == null ? null : first.failure.stage).isFalse();
         Map<Integer, byte[]> before = slots(h, "cam-a", "mtd");
 
         long t0 = System.nanoTime();
