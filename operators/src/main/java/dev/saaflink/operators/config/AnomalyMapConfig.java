@@ -19,12 +19,18 @@ import java.util.Locale;
  * {@code smoothing}: the standard deviation of a Gaussian applied to the map, as a fraction of the image's longer
  * side (0.04 is 16 px on a 400 px frame); 0 turns it off. Only used with {@code source: saliency}.
  *
- * <p>{@code sharpen: masks} (only with {@code source: saliency}): the smoothed map is sharpened with the kept
- * regions' SAM masks ({@link MapSharpening}): each mask's pixels are raised to the map's value in it
- * ({@code sharpenValue: peak|mean}), the pixels outside every mask are multiplied by {@code sharpenOutside}, and
- * masks larger than {@code sharpenMaxMaskFraction} of the frame are not used. A smoothed 16-pixel patch map makes
- * blobs without edges, which is why its region max-F1 (IoU ≥ 0.6 with a defect) stays low even where it finds the
- * defect; a SAM mask has the defect's edges.
+ * <p>{@code sharpen: masks} (the default; only with {@code source: saliency}): the smoothed map is sharpened with the
+ * kept regions' SAM masks ({@link MapSharpening}). The best {@code sharpenTopMasks} kept masks (rescored order) take
+ * their region's box score, which for the stand-in generator is the peak raw saliency of the component the box was
+ * drawn around (so, as in SAA+, a mask's pixels carry the score of what prompted it, here on the map's own scale,
+ * above the smoothed map); the other kept masks lift their pixels to the map's {@code sharpenValue} (mean or peak) in
+ * them; pixels outside every mask are multiplied by {@code sharpenOutside}; masks larger than
+ * {@code sharpenMaxMaskFraction} of the frame are not used. Why: a smoothed 16-pixel patch map makes blobs without
+ * edges, so its region max-F1 (IoU ≥ 0.6 with a defect) stays low even where it finds the defect; a SAM mask has the
+ * defect's edges. Only the best mask gets the component's score because the stand-in proposes nested boxes around one
+ * blob (one per saliency level) with the same peak score, and lifting all their masks to it makes the blob the union
+ * of the masks. With {@code regionGenerator: groundingdino} the box score is a text-match probability on another scale
+ * than the map: set {@code sharpenTopMasks: 0} there. Measured on MTD's tune half: docs/EXPERIMENTS.md.
  *
  * <p>{@code imageScore: max} (SAA+) or {@code top-mean}: the mean of the map's highest {@code imageScoreFraction} of
  * pixels ({@link dev.saaflink.operators.saa.ImageScore}), which asks for a hot area rather than one hot pixel.
@@ -85,13 +91,15 @@ public final class AnomalyMapConfig implements Serializable {
     }
 
     public static final double DEFAULT_SMOOTHING = 0.04;
-    public static final double DEFAULT_SHARPEN_OUTSIDE = 0.5;
+    public static final int DEFAULT_SHARPEN_TOP_MASKS = 1;
+    public static final double DEFAULT_SHARPEN_OUTSIDE = 1.0;
     public static final double DEFAULT_SHARPEN_MAX_MASK_FRACTION = 0.5;
     public static final double DEFAULT_IMAGE_SCORE_FRACTION = 0.01;
 
     private final Source source;
     private final double smoothing;
     private final Sharpen sharpen;
+    private final int sharpenTopMasks;
     private final MapSharpening.MaskValue sharpenValue;
     private final double sharpenOutside;
     private final double sharpenMaxMaskFraction;
@@ -100,13 +108,14 @@ public final class AnomalyMapConfig implements Serializable {
 
     /** The map without sharpening, image score = its maximum. */
     public AnomalyMapConfig(Source source, double smoothing) {
-        this(source, smoothing, Sharpen.NONE, MapSharpening.MaskValue.PEAK, DEFAULT_SHARPEN_OUTSIDE,
+        this(source, smoothing, Sharpen.NONE, DEFAULT_SHARPEN_TOP_MASKS, MapSharpening.MaskValue.MEAN,
+                DEFAULT_SHARPEN_OUTSIDE,
                 DEFAULT_SHARPEN_MAX_MASK_FRACTION, ImageScoreRule.MAX, DEFAULT_IMAGE_SCORE_FRACTION);
     }
 
     /** @throws InvalidConfigException naming the field when a value is out of range */
-    public AnomalyMapConfig(Source source, double smoothing, Sharpen sharpen, MapSharpening.MaskValue sharpenValue,
-                            double sharpenOutside, double sharpenMaxMaskFraction, ImageScoreRule imageScore,
+    public AnomalyMapConfig(Source source, double smoothing, Sharpen sharpen, int sharpenTopMasks,
+                            MapSharpening.MaskValue sharpenValue, double sharpenOutside, double sharpenMaxMaskFraction, ImageScoreRule imageScore,
                             double imageScoreFraction) {
         if (source == null) {
             throw new InvalidConfigException("anomalyMap.source: must be regions or saliency, got nothing");
@@ -116,6 +125,9 @@ public final class AnomalyMapConfig implements Serializable {
         }
         if (sharpen == null) {
             throw new InvalidConfigException("anomalyMap.sharpen: must be none or masks, got nothing");
+        }
+        if (sharpenTopMasks < 0) {
+            throw new InvalidConfigException("anomalyMap.sharpenTopMasks: must be >= 0, got " + sharpenTopMasks);
         }
         if (sharpenValue == null) {
             throw new InvalidConfigException("anomalyMap.sharpenValue: must be peak or mean, got nothing");
@@ -137,6 +149,7 @@ public final class AnomalyMapConfig implements Serializable {
         this.source = source;
         this.smoothing = smoothing;
         this.sharpen = sharpen;
+        this.sharpenTopMasks = sharpenTopMasks;
         this.sharpenValue = sharpenValue;
         this.sharpenOutside = sharpenOutside;
         this.sharpenMaxMaskFraction = sharpenMaxMaskFraction;
@@ -149,22 +162,32 @@ public final class AnomalyMapConfig implements Serializable {
         return new AnomalyMapConfig(Source.REGIONS, DEFAULT_SMOOTHING);
     }
 
+    /**
+     * The default: the smoothed saliency sharpened with the kept masks (the best one at its component's score, the
+     * others at the map's mean in them), image score = the map's maximum.
+     */
+    public static AnomalyMapConfig defaults() {
+        return new AnomalyMapConfig(Source.SALIENCY, DEFAULT_SMOOTHING, Sharpen.MASKS, DEFAULT_SHARPEN_TOP_MASKS,
+                MapSharpening.MaskValue.MEAN, DEFAULT_SHARPEN_OUTSIDE, DEFAULT_SHARPEN_MAX_MASK_FRACTION,
+                ImageScoreRule.MAX, DEFAULT_IMAGE_SCORE_FRACTION);
+    }
+
     /** The smoothed saliency map, unsharpened, image score = its maximum. */
     public static AnomalyMapConfig saliency() {
         return new AnomalyMapConfig(Source.SALIENCY, DEFAULT_SMOOTHING);
     }
 
     /** This config with the given sharpening. */
-    public AnomalyMapConfig withSharpening(Sharpen mode, MapSharpening.MaskValue value, double outside,
+    public AnomalyMapConfig withSharpening(Sharpen mode, int topMasks, MapSharpening.MaskValue value, double outside,
                                            double maxMaskFraction) {
-        return new AnomalyMapConfig(source, smoothing, mode, value, outside, maxMaskFraction, imageScore,
+        return new AnomalyMapConfig(source, smoothing, mode, topMasks, value, outside, maxMaskFraction, imageScore,
                 imageScoreFraction);
     }
 
     /** This config with the given image-score rule. */
     public AnomalyMapConfig withImageScore(ImageScoreRule rule, double fraction) {
-        return new AnomalyMapConfig(source, smoothing, sharpen, sharpenValue, sharpenOutside, sharpenMaxMaskFraction,
-                rule, fraction);
+        return new AnomalyMapConfig(source, smoothing, sharpen, sharpenTopMasks, sharpenValue, sharpenOutside,
+                sharpenMaxMaskFraction, rule, fraction);
     }
 
     public Source getSource() {
@@ -177,6 +200,10 @@ public final class AnomalyMapConfig implements Serializable {
 
     public Sharpen getSharpen() {
         return sharpen;
+    }
+
+    public int getSharpenTopMasks() {
+        return sharpenTopMasks;
     }
 
     public MapSharpening.MaskValue getSharpenValue() {
@@ -220,6 +247,7 @@ public final class AnomalyMapConfig implements Serializable {
                 .append(", smoothing=").append(smoothing);
         if (sharpen != Sharpen.NONE) {
             b.append(", sharpen=").append(sharpen.name().toLowerCase(Locale.ROOT))
+                    .append(", sharpenTopMasks=").append(sharpenTopMasks)
                     .append(", sharpenValue=").append(sharpenValue.name().toLowerCase(Locale.ROOT))
                     .append(", sharpenOutside=").append(sharpenOutside)
                     .append(", sharpenMaxMaskFraction=").append(sharpenMaxMaskFraction);

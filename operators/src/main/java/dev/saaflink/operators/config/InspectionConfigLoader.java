@@ -46,7 +46,7 @@ public final class InspectionConfigLoader {
 
     private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "regionGenerator",
             "saliencyFeatures", "sam", "streamContext", "anomalyMap", "categories");
-    private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing", "sharpen", "sharpenValue",
+    private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing", "sharpen", "sharpenTopMasks", "sharpenValue",
             "sharpenOutside", "sharpenMaxMaskFraction", "imageScore", "imageScoreFraction");
     private static final Set<String> STREAM_CONTEXT_KEYS = Set.of("enabled", "memoryFrames", "patchesPerFrame",
             "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask");
@@ -235,7 +235,7 @@ public final class InspectionConfigLoader {
         StreamContextConfig context = top.has("streamContext") ? toStreamContext(top.child("streamContext"))
                 : StreamContextConfig.defaults();
         AnomalyMapConfig anomalyMap = top.has("anomalyMap") ? toAnomalyMap(top.child("anomalyMap"))
-                : AnomalyMapConfig.saliency();
+                : AnomalyMapConfig.defaults();
 
         Node cats = top.child("categories");
         Map<String, CategoryConfig> categories = new LinkedHashMap<>();
@@ -252,8 +252,9 @@ public final class InspectionConfigLoader {
                 : AnomalyMapConfig.Source.SALIENCY;
         return new AnomalyMapConfig(source,
                 n.has("smoothing") ? n.number("smoothing") : AnomalyMapConfig.DEFAULT_SMOOTHING,
-                n.has("sharpen") ? AnomalyMapConfig.Sharpen.parse(n.text("sharpen")) : AnomalyMapConfig.Sharpen.NONE,
-                n.has("sharpenValue") ? maskValue(n.text("sharpenValue")) : MapSharpening.MaskValue.PEAK,
+                n.has("sharpen") ? AnomalyMapConfig.Sharpen.parse(n.text("sharpen")) : AnomalyMapConfig.Sharpen.MASKS,
+                n.has("sharpenTopMasks") ? n.integer("sharpenTopMasks") : AnomalyMapConfig.DEFAULT_SHARPEN_TOP_MASKS,
+                n.has("sharpenValue") ? maskValue(n.text("sharpenValue")) : MapSharpening.MaskValue.MEAN,
                 n.has("sharpenOutside") ? n.number("sharpenOutside") : AnomalyMapConfig.DEFAULT_SHARPEN_OUTSIDE,
                 n.has("sharpenMaxMaskFraction") ? n.number("sharpenMaxMaskFraction")
                         : AnomalyMapConfig.DEFAULT_SHARPEN_MAX_MASK_FRACTION,

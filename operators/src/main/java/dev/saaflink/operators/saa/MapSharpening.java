@@ -5,30 +5,27 @@ import java.util.List;
 
 /**
  * Sharpens a smooth patch-score anomaly map with the SAM masks of its own high-scoring components, the way SAA+'s
- * fusion earns its region figure: a SAM mask has the object's edges, a 16-pixel patch grid smoothed by a Gaussian
+ * fusion earns its region figure: a SAM mask has the defect's edges, a 16-pixel patch grid smoothed by a Gaussian
  * has none, so a thresholded patch map gives blobs that rarely overlap a defect by the IoU the region metric asks
- * for, even where they sit on it.
+ * for (0.6), even where they sit on it.
  *
- * <p>Each kept mask i gets one value {@code v_i}: the largest map value inside it ({@link MaskValue#PEAK}) or its mean
- * ({@link MaskValue#MEAN}). So a mask's pixels carry the score of the component that prompted it, on the map's own
- * scale (SAA+ gives them the region's rescored detector score, which lives on another scale and would make frames
- * with stand-in regions on good tiles look as anomalous as defective ones). Then
+ * <p>Each mask i comes with one value {@code v_i} (a NaN value leaves the mask out). Then
  * <pre>
- *   inside any mask:  out(p) = max(map(p), max_i v_i over the masks covering p)
- *   outside:          out(p) = outside * map(p)
+ *   inside any used mask:  out(p) = max(map(p), max_i v_i over the used masks covering p)
+ *   outside:               out(p) = outside * map(p)
  * </pre>
- * With {@code outside < 1} the map between the masks is lowered, so at thresholds near a mask's value the thresholded
- * region is the mask itself, edges included; with {@code outside = 1} only the masks' plateaus are added. With
- * {@link MaskValue#PEAK} no pixel rises above the highest map value of a mask covering it, so a frame's maximum stays
- * where it was when a mask covers it, and drops by {@code outside} when no mask does. Masks covering more than
- * {@code maxMaskFraction} of the frame (SAM segmenting the whole tile) are left out: their plateau would spread one
- * score over the frame.
+ * A mask never lowers a pixel. The values are the caller's: the component's own score (SAA+ gives a mask's pixels its
+ * region's score; the fusion stage gives the best mask the stand-in component's peak saliency, on the map's scale), or
+ * the map's own value in the mask ({@link #maskValues}: its peak or its mean). With {@code outside < 1} the map
+ * between the masks is lowered, so at thresholds near a mask's value the thresholded region is the mask itself.
+ * Masks covering more than {@code maxMaskFraction} of the frame (SAM segmenting the whole tile) are left out: their
+ * plateau would spread one score over the frame.
  */
 public final class MapSharpening {
 
-    /** Which value a mask's pixels are given. */
+    /** Which of the map's values inside a mask {@link #maskValues} gives it. */
     public enum MaskValue {
-        /** The largest map value inside the mask (the component's peak). */
+        /** The largest map value inside the mask. */
         PEAK,
         /** The mean of the map inside the mask. */
         MEAN
@@ -36,27 +33,40 @@ public final class MapSharpening {
 
     private MapSharpening() {}
 
-    /**
-     * @param map             the anomaly map, {@code w * h}, row-major; not modified
-     * @param masks           the kept regions' masks, each {@code w * h}; empty masks are ignored
-     * @param value           which value a mask's pixels are given
-     * @param outside         factor in [0, 1] for the pixels outside every used mask
-     * @param maxMaskFraction masks with more pixels than this share of the frame are not used, in (0, 1]
-     * @return a new map
-     */
+    /** Each mask's value taken from the map ({@code value}), NaN for an empty mask. */
+    public static double[] maskValues(double[] map, List<boolean[]> masks, MaskValue value) {
+        double[] values = new double[masks.size()];
+        for (int m = 0; m < masks.size(); m++) {
+            boolean[] mask = checkMask(masks.get(m), m, map.length);
+            int n = 0;
+            double peak = Double.NEGATIVE_INFINITY;
+            double sum = 0;
+            for (int p = 0; p < mask.length; p++) {
+                if (mask[p]) {
+                    n++;
+                    peak = Math.max(peak, map[p]);
+                    sum += map[p];
+                }
+            }
+            values[m] = n == 0 ? Double.NaN : value == MaskValue.PEAK ? peak : sum / n;
+        }
+        return values;
+    }
+
+    /** Sharpening with every mask's value taken from the map ({@link #maskValues}). */
     public static double[] sharpen(double[] map, int w, int h, List<boolean[]> masks, MaskValue value, double outside,
                                    double maxMaskFraction) {
         checkSize(map, w, h);
-        double[] values = new double[masks.size()];
-        for (int m = 0; m < masks.size(); m++) {
-            values[m] = maskValue(map, checkMask(masks.get(m), m, map.length), value);
-        }
-        return sharpen(map, w, h, masks, values, outside, maxMaskFraction);
+        return sharpen(map, w, h, masks, maskValues(map, masks, value), outside, maxMaskFraction);
     }
 
     /**
-     * As {@link #sharpen(double[], int, int, List, MaskValue, double, double)} with each mask's value given, e.g. the
-     * score of the component that prompted it; a NaN value leaves its mask out.
+     * @param map             the anomaly map, {@code w * h}, row-major; not modified
+     * @param masks           the masks, each {@code w * h}; empty masks are left out
+     * @param values          one value per mask; NaN leaves the mask out
+     * @param outside         factor in [0, 1] for the pixels outside every used mask
+     * @param maxMaskFraction masks with more pixels than this share of the frame are left out, in (0, 1]
+     * @return a new map
      */
     public static double[] sharpen(double[] map, int w, int h, List<boolean[]> masks, double[] values, double outside,
                                    double maxMaskFraction) {
@@ -116,23 +126,5 @@ public final class MapSharpening {
             }
         }
         return n;
-    }
-
-    /** The mask's value on the map, or NaN when the mask is empty. */
-    private static double maskValue(double[] map, boolean[] mask, MaskValue value) {
-        int n = 0;
-        double peak = Double.NEGATIVE_INFINITY;
-        double sum = 0;
-        for (int p = 0; p < mask.length; p++) {
-            if (mask[p]) {
-                n++;
-                peak = Math.max(peak, map[p]);
-                sum += map[p];
-            }
-        }
-        if (n == 0) {
-            return Double.NaN;
-        }
-        return value == MaskValue.PEAK ? peak : sum / n;
     }
 }

@@ -75,9 +75,7 @@ public final class FusionStage {
             SmallMap blurred = small.blurred(sigma);
             map = blurred.at(frame.width, frame.height);
             if (mapConfig.getSharpen() == AnomalyMapConfig.Sharpen.MASKS) {
-                map = MapSharpening.sharpen(map, frame.width, frame.height, keptMasks(regions, kept, frame),
-                        mapConfig.getSharpenValue(), mapConfig.getSharpenOutside(),
-                        mapConfig.getSharpenMaxMaskFraction());
+                map = sharpen(map, frame, regions, kept, mapConfig);
             }
         } else {
             List<boolean[]> masks = keptMasks(regions, kept, frame);
@@ -90,6 +88,21 @@ public final class FusionStage {
         // Never below 0, as the image score has always been (a map of float noise just under 0 scores 0).
         double score = Math.max(0, ImageScore.of(map, mapConfig.imageScoreTopFraction()));
         return new Fused(map, frame.width, frame.height, score, kept, rescored);
+    }
+
+    /**
+     * The map sharpened with the kept masks: the best {@code sharpenTopMasks} at their region's box score (the
+     * stand-in component's peak saliency), the others at the map's {@code sharpenValue} in them.
+     */
+    private static double[] sharpen(double[] map, FrameRegions frame, List<SegmentedRegion> regions,
+                                     List<Integer> kept, AnomalyMapConfig mapConfig) {
+        List<boolean[]> masks = keptMasks(regions, kept, frame);
+        double[] values = MapSharpening.maskValues(map, masks, mapConfig.getSharpenValue());
+        for (int i = 0; i < Math.min(mapConfig.getSharpenTopMasks(), kept.size()); i++) {
+            values[i] = regions.get(kept.get(i)).box.score;
+        }
+        return MapSharpening.sharpen(map, frame.width, frame.height, masks, values, mapConfig.getSharpenOutside(),
+                mapConfig.getSharpenMaxMaskFraction());
     }
 
     /** The kept regions' masks at frame size, best first. */

@@ -19,6 +19,15 @@ class AnomalyMapConfigLoaderTest {
         AnomalyMapConfig c = parse("");
         assertThat(c.getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
         assertThat(c.getSmoothing()).isEqualTo(0.04);
+        // sharpened with the kept masks: the best at its component's score, the others at their mean
+        assertThat(c.getSharpen()).isEqualTo(AnomalyMapConfig.Sharpen.MASKS);
+        assertThat(c.getSharpenTopMasks()).isEqualTo(1);
+        assertThat(c.getSharpenValue()).isEqualTo(MapSharpening.MaskValue.MEAN);
+        assertThat(c.getSharpenOutside()).isEqualTo(1.0);
+        assertThat(c.getSharpenMaxMaskFraction()).isEqualTo(0.5);
+        assertThat(c.getImageScore()).isEqualTo(AnomalyMapConfig.ImageScoreRule.MAX);
+        assertThat(c.toString()).isEqualTo(AnomalyMapConfig.defaults().toString());
+        assertThat(parse("anomalyMap: {smoothing: 0.04}\n").toString()).isEqualTo(c.toString());
     }
 
     @Test
@@ -85,17 +94,18 @@ class AnomalyMapConfigLoaderTest {
 
     @Test
     void sharpeningAndImageScoreKeysAreRead() {
-        AnomalyMapConfig c = parse("anomalyMap:\n  sharpen: masks\n  sharpenValue: mean\n  sharpenOutside: 0.25\n"
+        AnomalyMapConfig c = parse("anomalyMap:\n  sharpen: masks\n  sharpenTopMasks: 2\n  sharpenValue: peak\n  sharpenOutside: 0.25\n"
                 + "  sharpenMaxMaskFraction: 0.3\n  imageScore: top-mean\n  imageScoreFraction: 0.02\n");
         assertThat(c.getSharpen()).isEqualTo(AnomalyMapConfig.Sharpen.MASKS);
-        assertThat(c.getSharpenValue()).isEqualTo(MapSharpening.MaskValue.MEAN);
+        assertThat(c.getSharpenTopMasks()).isEqualTo(2);
+        assertThat(c.getSharpenValue()).isEqualTo(MapSharpening.MaskValue.PEAK);
         assertThat(c.getSharpenOutside()).isEqualTo(0.25);
         assertThat(c.getSharpenMaxMaskFraction()).isEqualTo(0.3);
         assertThat(c.getImageScore()).isEqualTo(AnomalyMapConfig.ImageScoreRule.TOP_MEAN);
         assertThat(c.imageScoreTopFraction()).isEqualTo(0.02);
         assertThat(c.describeImageScore()).isEqualTo("mean of the map's top 2 % of pixels");
         assertThat(c.toString()).isEqualTo("AnomalyMapConfig{source=saliency, smoothing=0.04, sharpen=masks, "
-                + "sharpenValue=mean, sharpenOutside=0.25, sharpenMaxMaskFraction=0.3, imageScore=top-mean, "
+                + "sharpenTopMasks=2, sharpenValue=peak, sharpenOutside=0.25, sharpenMaxMaskFraction=0.3, imageScore=top-mean, "
                 + "imageScoreFraction=0.02}");
 
         AnomalyMapConfig defaults = parse("anomalyMap: {sharpen: none, imageScore: max}\n");
@@ -111,6 +121,8 @@ class AnomalyMapConfigLoaderTest {
         assertThatThrownBy(() -> parse("anomalyMap: {sharpen: blur}\n"))
                 .isInstanceOf(InvalidConfigException.class)
                 .hasMessage("test.yaml: anomalyMap.sharpen: must be none or masks, got 'blur'");
+        assertThatThrownBy(() -> parse("anomalyMap: {sharpenTopMasks: -1}\n"))
+                .hasMessage("test.yaml: anomalyMap.sharpenTopMasks: must be >= 0, got -1");
         assertThatThrownBy(() -> parse("anomalyMap: {sharpenValue: median}\n"))
                 .hasMessage("test.yaml: anomalyMap.sharpenValue: must be peak or mean, got 'median'");
         assertThatThrownBy(() -> parse("anomalyMap: {sharpenOutside: 1.5}\n"))
@@ -128,5 +140,7 @@ class AnomalyMapConfigLoaderTest {
         AnomalyMapConfig c = InspectionConfigLoader.loadDefault().getAnomalyMap();
         assertThat(c.getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
         assertThat(c.getSmoothing()).isEqualTo(0.04);
+        assertThat(c.toString()).as("the shipped file spells out the defaults")
+                .isEqualTo(AnomalyMapConfig.defaults().toString());
     }
 }
