@@ -42,7 +42,8 @@ import java.util.TreeSet;
 /**
  * {@code ./saa eval}: replays a labelled dataset through the real job (in-process broker, MiniCluster) and scores
  * the events against the ground truth with the reference protocol (section 11.1): maps at 400x400 (bilinear),
- * masks at 400x400 (nearest), all images of a category pooled, image score = max of the map.
+ * masks at 400x400 (nearest), all images of a category pooled, image score = max of the map (or, with
+ * {@code anomalyMap.imageScore: top-mean}, the mean of its top pixels, as the job scores frames).
  */
 public final class EvalRunner {
 

@@ -109,14 +109,14 @@ public final class AnomalyMapConfig implements Serializable {
     /** The map without sharpening, image score = its maximum. */
     public AnomalyMapConfig(Source source, double smoothing) {
         this(source, smoothing, Sharpen.NONE, DEFAULT_SHARPEN_TOP_MASKS, MapSharpening.MaskValue.MEAN,
-                DEFAULT_SHARPEN_OUTSIDE,
-                DEFAULT_SHARPEN_MAX_MASK_FRACTION, ImageScoreRule.MAX, DEFAULT_IMAGE_SCORE_FRACTION);
+                DEFAULT_SHARPEN_OUTSIDE, DEFAULT_SHARPEN_MAX_MASK_FRACTION, ImageScoreRule.MAX,
+                DEFAULT_IMAGE_SCORE_FRACTION);
     }
 
     /** @throws InvalidConfigException naming the field when a value is out of range */
     public AnomalyMapConfig(Source source, double smoothing, Sharpen sharpen, int sharpenTopMasks,
-                            MapSharpening.MaskValue sharpenValue, double sharpenOutside, double sharpenMaxMaskFraction, ImageScoreRule imageScore,
-                            double imageScoreFraction) {
+                            MapSharpening.MaskValue sharpenValue, double sharpenOutside,
+                            double sharpenMaxMaskFraction, ImageScoreRule imageScore, double imageScoreFraction) {
         if (source == null) {
             throw new InvalidConfigException("anomalyMap.source: must be regions or saliency, got nothing");
         }
