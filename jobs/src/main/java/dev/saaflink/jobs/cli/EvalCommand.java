@@ -89,6 +89,11 @@ public final class EvalCommand implements Callable<Integer> {
                     + "layout, for './saa score'.")
     Path saveMaps;
 
+    @Option(names = "--save-events", paramLabel = "DIR",
+            description = "Also write every event (map and regions, Avro single-object encoding) to "
+                    + "DIR/<folder>/<name>.avro, for replaying fusion variants offline.")
+    Path saveEvents;
+
     @Mixin
     PipelineOptions pipeline;
 
@@ -108,7 +113,8 @@ public final class EvalCommand implements Callable<Integer> {
         if (repeatOrders < 0) {
             throw new ParameterException(spec.commandLine(), "--repeat-orders must be >= 0, got " + repeatOrders);
         }
-        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold, labels).split(half);
+        EvalRunner runner = new EvalRunner(pipeline.settings(), System.out, maskThreshold, labels).split(half)
+                .saveEvents(saveEvents);
         if (fromTopic) {
             if (topic == null || category != null || limit != 0 || half != DatasetSplit.ALL || repeatOrders != 0) {
                 throw new ParameterException(spec.commandLine(), "a replay takes --bootstrap-servers and --topic, and "

@@ -42,7 +42,8 @@ import java.util.TreeSet;
 /**
  * {@code ./saa eval}: replays a labelled dataset through the real job (in-process broker, MiniCluster) and scores
  * the events against the ground truth with the reference protocol (section 11.1): maps at 400x400 (bilinear),
- * masks at 400x400 (nearest), all images of a category pooled, image score = max of the map.
+ * masks at 400x400 (nearest), all images of a category pooled, image score = max of the map (or, with
+ * {@code anomalyMap.imageScore: top-mean}, the mean of its top pixels, as the job scores frames).
  */
 public final class EvalRunner {
 
@@ -64,6 +65,7 @@ public final class EvalRunner {
     private final int maskThreshold;
     private final Labels labels;
     private DatasetSplit split = DatasetSplit.ALL;
+    private Path saveEvents;
 
     /** @param maskThreshold a ground-truth pixel is a defect when its value is above this (127 for MTD's anti-aliased masks) */
     public EvalRunner(PipelineSettings settings, PrintStream out, int maskThreshold) {
@@ -85,6 +87,17 @@ public final class EvalRunner {
      */
     public EvalRunner split(DatasetSplit split) {
         this.split = java.util.Objects.requireNonNull(split, "split");
+        return this;
+    }
+
+    /**
+     * Also writes every event, Avro single-object encoded ({@link AnomalyEvent#toByteBuffer()}), to
+     * {@code <dir>/<folder>/<name>.avro}: its 400x400 map and its regions (masks, detector and rescored scores) are
+     * what an offline replay of the fusion variants needs ({@code EventReplay} in the jobs tests), so a variant of
+     * the map costs seconds instead of a job run. Null (the default) writes nothing.
+     */
+    public EvalRunner saveEvents(Path dir) {
+        this.saveEvents = dir;
         return this;
     }
 
@@ -186,6 +199,14 @@ public final class EvalRunner {
         return score(outcome, source, outDir, saveMaps, DatasetSplit.ALL);
     }
 
+    /**
+     * Metrics that score each image as the job does ({@code anomalyMap.imageScore}): the map's maximum by default,
+     * the mean of its top pixels with {@code top-mean}, both on the 400x400 map.
+     */
+    private CategoryMetrics newMetrics() {
+        return new CategoryMetrics().imageScoreTopFraction(settings.inspection.getAnomalyMap().imageScoreTopFraction());
+    }
+
     private static String subsetOf(Frame frame) {
         return frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, "");
     }
@@ -209,8 +230,8 @@ public final class EvalRunner {
         Scored add(Frame frame, String category, String subset, float[] map, AnomalyEvent event) throws IOException {
             Scored s = new Scored(map, labels == Labels.MASKS ? groundTruth(frame) : null,
                     labels == Labels.FOLDERS && !DatasetItem.NORMAL_FOLDERS.contains(subset.toLowerCase(Locale.ROOT)));
-            s.addTo(perCategory.computeIfAbsent(category, k -> new CategoryMetrics()));
-            s.addTo(perSubset.computeIfAbsent(category + "/" + subset, k -> new CategoryMetrics()));
+            s.addTo(perCategory.computeIfAbsent(category, k -> newMetrics()));
+            s.addTo(perSubset.computeIfAbsent(category + "/" + subset, k -> newMetrics()));
             scored.add(s);
             if (eventRegions != null) {
                 eventRegions.add(event, frame, category, category + "/" + subset);
@@ -254,12 +275,15 @@ public final class EvalRunner {
         }
 
         // With one category the pooled figures are that category's: don't sweep the region metrics twice.
-        CategoryMetrics all = perCategory.size() == 1 ? perCategory.values().iterator().next() : new CategoryMetrics();
+        CategoryMetrics all = perCategory.size() == 1 ? perCategory.values().iterator().next() : newMetrics();
         if (perCategory.size() != 1) {
             scored.forEach(s -> s.addTo(all));
         }
         if (saveMaps != null) {
             saveMaps(outcome, saveMaps);
+        }
+        if (saveEvents != null) {
+            saveEvents(outcome, saveEvents);
         }
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -299,10 +323,12 @@ public final class EvalRunner {
         report.put("labels", labels.name().toLowerCase(Locale.ROOT));
         report.put("protocol", labels == Labels.MASKS
                 ? "maps bilinear and masks nearest to 400x400, defect pixel = mask > " + maskThreshold
-                        + ", all images of a category pooled, image score = max of the map, percent"
+                        + ", all images of a category pooled, image score = "
+                        + settings.inspection.getAnomalyMap().describeImageScore() + ", percent"
                 : "image labels from folder names (normal: " + String.join(", ", new TreeSet<>(DatasetItem.NORMAL_FOLDERS))
                         + "; every other folder a defect type), no pixel ground truth so no pixel or region metrics; "
-                        + "maps bilinear to 400x400, image score = max of the map, percent");
+                        + "maps bilinear to 400x400, image score = "
+                        + settings.inspection.getAnomalyMap().describeImageScore() + ", percent");
         report.put("regionSource", outcome.events.isEmpty() ? null : outcome.events.get(0).getRegionSource().name());
         report.put("modelIds", outcome.events.isEmpty() ? Map.of() : outcome.events.get(0).getModelIds());
         report.put("configVersion", settings.inspection.getVersion());
@@ -354,6 +380,18 @@ public final class EvalRunner {
             MapFiles.writePng16(file, mapAtEvalSize(e.getAnomalyMap()), EVAL_SIZE, EVAL_SIZE, scale);
         }
         out.printf("maps: %d 16-bit PNGs in %s (value/65535 * %.6f = raw score)%n", outcome.events.size(), dir, scale);
+    }
+
+    private void saveEvents(EmbeddedInspection.Outcome outcome, Path dir) throws IOException {
+        for (AnomalyEvent e : outcome.events) {
+            Frame frame = outcome.frames.get(e.getFrameId());
+            String folder = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, e.getCategory());
+            String name = e.getFrameId().substring(e.getFrameId().lastIndexOf('/') + 1);
+            Path file = dir.resolve(folder).resolve(name + ".avro");
+            Files.createDirectories(file.getParent());
+            Files.write(file, AvroBytes.toArray(e.toByteBuffer()));
+        }
+        out.printf("events: %d Avro files in %s%n", outcome.events.size(), dir);
     }
 
     /**

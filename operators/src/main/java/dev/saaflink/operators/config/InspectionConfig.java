@@ -72,13 +72,14 @@ public final class InspectionConfig implements Serializable {
                             SaliencyFeaturesConfig saliencyFeatures, SamConfig sam,
                             StreamContextConfig streamContext) {
         this(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, sam, streamContext,
-                AnomalyMapConfig.saliency());
+                AnomalyMapConfig.defaults());
     }
 
     /**
      * @param categories keyed by category name; each value's name must equal its key
      * @param streamContext the stream-context saliency (on by default; off gives SAA+'s within-image saliency)
-     * @param anomalyMap what the event's map is made of (the smoothed saliency by default; SAA+'s region fusion)
+     * @param anomalyMap what the event's map is made of (by default the smoothed saliency sharpened with the kept
+     *                   regions' masks; SAA+'s region fusion)
      * @throws InvalidConfigException if "default" is missing or a key and name disagree
      */
     public InspectionConfig(String version, SaaParameters algorithm, StandInConfig standIn,

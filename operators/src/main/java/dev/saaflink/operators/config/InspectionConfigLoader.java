@@ -7,6 +7,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.representer.Representer;
 
+import dev.saaflink.operators.saa.MapSharpening;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,7 +46,8 @@ public final class InspectionConfigLoader {
 
     private static final Set<String> TOP_KEYS = Set.of("version", "algorithm", "standIn", "regionGenerator",
             "saliencyFeatures", "sam", "streamContext", "anomalyMap", "categories");
-    private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing");
+    private static final Set<String> ANOMALY_MAP_KEYS = Set.of("source", "smoothing", "sharpen", "sharpenTopMasks", "sharpenValue",
+            "sharpenOutside", "sharpenMaxMaskFraction", "imageScore", "imageScoreFraction");
     private static final Set<String> STREAM_CONTEXT_KEYS = Set.of("enabled", "memoryFrames", "patchesPerFrame",
             "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask",
             "admission");
@@ -235,7 +238,7 @@ public final class InspectionConfigLoader {
         StreamContextConfig context = top.has("streamContext") ? toStreamContext(top.child("streamContext"))
                 : StreamContextConfig.defaults();
         AnomalyMapConfig anomalyMap = top.has("anomalyMap") ? toAnomalyMap(top.child("anomalyMap"))
-                : AnomalyMapConfig.saliency();
+                : AnomalyMapConfig.defaults();
 
         Node cats = top.child("categories");
         Map<String, CategoryConfig> categories = new LinkedHashMap<>();
@@ -250,8 +253,27 @@ public final class InspectionConfigLoader {
         n.onlyKeys(ANOMALY_MAP_KEYS);
         AnomalyMapConfig.Source source = n.has("source") ? AnomalyMapConfig.Source.parse(n.text("source"))
                 : AnomalyMapConfig.Source.SALIENCY;
-        return new AnomalyMapConfig(source, n.has("smoothing") ? n.number("smoothing")
-                : AnomalyMapConfig.DEFAULT_SMOOTHING);
+        return new AnomalyMapConfig(source,
+                n.has("smoothing") ? n.number("smoothing") : AnomalyMapConfig.DEFAULT_SMOOTHING,
+                n.has("sharpen") ? AnomalyMapConfig.Sharpen.parse(n.text("sharpen")) : AnomalyMapConfig.Sharpen.MASKS,
+                n.has("sharpenTopMasks") ? n.integer("sharpenTopMasks") : AnomalyMapConfig.DEFAULT_SHARPEN_TOP_MASKS,
+                n.has("sharpenValue") ? maskValue(n.text("sharpenValue")) : MapSharpening.MaskValue.MEAN,
+                n.has("sharpenOutside") ? n.number("sharpenOutside") : AnomalyMapConfig.DEFAULT_SHARPEN_OUTSIDE,
+                n.has("sharpenMaxMaskFraction") ? n.number("sharpenMaxMaskFraction")
+                        : AnomalyMapConfig.DEFAULT_SHARPEN_MAX_MASK_FRACTION,
+                n.has("imageScore") ? AnomalyMapConfig.ImageScoreRule.parse(n.text("imageScore"))
+                        : AnomalyMapConfig.ImageScoreRule.MAX,
+                n.has("imageScoreFraction") ? n.number("imageScoreFraction")
+                        : AnomalyMapConfig.DEFAULT_IMAGE_SCORE_FRACTION);
+    }
+
+    private static MapSharpening.MaskValue maskValue(String value) {
+        for (MapSharpening.MaskValue v : MapSharpening.MaskValue.values()) {
+            if (v.name().equalsIgnoreCase(value)) {
+                return v;
+            }
+        }
+        throw new InvalidConfigException("anomalyMap.sharpenValue: must be peak or mean, got '" + value + "'");
     }
 
     private static StreamContextConfig toStreamContext(Node n) {

@@ -1,11 +1,14 @@
 package dev.saaflink.operators.eval;
 
+import dev.saaflink.operators.saa.ImageScore;
 import dev.saaflink.operators.saa.Resize;
 
 /**
  * Accumulates the reference evaluation (section 11) for one category: every pixel of every prepared map goes into the
- * pixel metrics, and each image contributes one sample to the image metrics, scored by its map's maximum and labelled
- * anomalous when its ground truth has any positive pixel.
+ * pixel metrics, and each image contributes one sample to the image metrics, scored by its map's maximum (or, after
+ * {@link #imageScoreTopFraction(double)}, the mean of its highest pixels, as the job's
+ * {@code anomalyMap.imageScore: top-mean} scores a frame) and labelled anomalous when its ground truth has any positive
+ * pixel.
  *
  * <p>The protocol compares maps and ground truth at 400x400: the caller binarises the ground truth (values above 0;
  * above 127 for MTD) and brings both to that size with {@link #prepare}. The reference's dataset-wide min-max
@@ -29,6 +32,8 @@ public final class CategoryMetrics {
     private long imagesWithLabelsOnly;
     /** Last summary, dropped on every add: the region sweep is too slow to repeat for nothing. */
     private EvaluationSummary cached;
+    /** 0: an image scores its map's maximum; else the mean of this share of its highest pixels. */
+    private double imageTopFraction;
 
     public CategoryMetrics() {
         pixels = new ScoreLabelAccumulator();
@@ -43,6 +48,23 @@ public final class CategoryMetrics {
         int negativeGuess = (int) Math.min(Integer.MAX_VALUE - 16L, total);
         int positiveGuess = (int) Math.min(Integer.MAX_VALUE - 16L, Math.max(1 << 10, total / 20));
         pixels = new ScoreLabelAccumulator(positiveGuess, negativeGuess);
+    }
+
+    /**
+     * Scores each image by the mean of its map's highest {@code fraction} of pixels ({@link ImageScore}) instead of
+     * the maximum; 0 restores the maximum. Set before the first image is added.
+     *
+     * @throws IllegalStateException when images were added already
+     */
+    public CategoryMetrics imageScoreTopFraction(double fraction) {
+        if (imagesWithMasks + imagesWithLabelsOnly > 0) {
+            throw new IllegalStateException("set the image score before adding images");
+        }
+        if (fraction != 0) {
+            ImageScore.count(1, fraction); // validates (0, 1]
+        }
+        this.imageTopFraction = fraction;
+        return this;
     }
 
     /** A map and its ground truth, both {@code size x size}, row-major. */
@@ -137,11 +159,7 @@ public final class CategoryMetrics {
 
     private void addImage(float[] map, boolean anomalous) {
         cached = null;
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : map) {
-            max = Math.max(max, v);
-        }
-        images.add(max, anomalous);
+        images.add(ImageScore.of(map, imageTopFraction), anomalous);
         if (anomalous) {
             anomalousImages++;
         }

@@ -5,6 +5,8 @@ import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.SaaParameters;
 import dev.saaflink.operators.pipeline.FrameRegions;
 import dev.saaflink.operators.pipeline.SmallMap;
+import dev.saaflink.operators.saa.ImageScore;
+import dev.saaflink.operators.saa.MapSharpening;
 import dev.saaflink.operators.saa.MaskRle;
 import dev.saaflink.operators.saa.Rescoring;
 import dev.saaflink.operators.saa.SegmentedRegion;
@@ -16,7 +18,8 @@ import java.util.List;
 /**
  * Saliency rescoring and the confidence prompt (P^C): every segmented region's score becomes
  * s * exp(gamma * mean saliency), the K best are kept and fused into the frame's anomaly map; the image score is
- * the map's maximum (reference sections 3.5, 3.6, 10).
+ * the map's maximum (reference sections 3.5, 3.6, 10) or, with {@code anomalyMap.imageScore: top-mean}, the mean of
+ * its highest pixels ({@link ImageScore}).
  */
 public final class FusionStage {
 
@@ -49,8 +52,9 @@ public final class FusionStage {
 
     /**
      * Rescoring and top-K as SAA+ does; the map is the region fusion or, with {@code anomalyMap.source: saliency},
-     * the frame's saliency ({@link FrameRegions#saliencyMap}) at image size, smoothed. A frame that carries no
-     * saliency map (e.g. from a job started with the other setting) falls back to the region fusion.
+     * the frame's saliency ({@link FrameRegions#saliencyMap}) at image size, smoothed, and with
+     * {@code anomalyMap.sharpen: masks} sharpened with the kept regions' masks ({@link MapSharpening}). A frame that
+     * carries no saliency map (e.g. from a job started with the other setting) falls back to the region fusion.
      */
     public static Fused fuse(FrameRegions frame, CategoryConfig category, SaaParameters params,
                              AnomalyMapConfig mapConfig) {
@@ -70,23 +74,44 @@ public final class FusionStage {
             double sigma = mapConfig.getSmoothing() * Math.max(small.width, small.height);
             SmallMap blurred = small.blurred(sigma);
             map = blurred.at(frame.width, frame.height);
+            if (mapConfig.getSharpen() == AnomalyMapConfig.Sharpen.MASKS) {
+                map = sharpen(map, frame, regions, kept, mapConfig);
+            }
         } else {
-            int pixels = frame.width * frame.height;
-            List<boolean[]> masks = new ArrayList<>(kept.size());
+            List<boolean[]> masks = keptMasks(regions, kept, frame);
             double[] keptScores = new double[kept.size()];
             for (int i = 0; i < kept.size(); i++) {
-                int idx = kept.get(i);
-                masks.add(MaskRle.decode(regions.get(idx).rleCounts, pixels));
-                keptScores[i] = rescored[idx];
+                keptScores[i] = rescored[kept.get(i)];
             }
             map = TopKFusion.fuse(masks, keptScores, frame.width, frame.height, params.isFusionPlusOne());
         }
-        double max = 0;
-        for (double v : map) {
-            if (v > max) {
-                max = v;
-            }
+        // Never below 0, as the image score has always been (a map of float noise just under 0 scores 0).
+        double score = Math.max(0, ImageScore.of(map, mapConfig.imageScoreTopFraction()));
+        return new Fused(map, frame.width, frame.height, score, kept, rescored);
+    }
+
+    /**
+     * The map sharpened with the kept masks: the best {@code sharpenTopMasks} at their region's box score (the
+     * stand-in component's peak saliency), the others at the map's {@code sharpenValue} in them.
+     */
+    private static double[] sharpen(double[] map, FrameRegions frame, List<SegmentedRegion> regions,
+                                     List<Integer> kept, AnomalyMapConfig mapConfig) {
+        List<boolean[]> masks = keptMasks(regions, kept, frame);
+        double[] values = MapSharpening.maskValues(map, masks, mapConfig.getSharpenValue());
+        for (int i = 0; i < Math.min(mapConfig.getSharpenTopMasks(), kept.size()); i++) {
+            values[i] = regions.get(kept.get(i)).box.score;
         }
-        return new Fused(map, frame.width, frame.height, max, kept, rescored);
+        return MapSharpening.sharpen(map, frame.width, frame.height, masks, values, mapConfig.getSharpenOutside(),
+                mapConfig.getSharpenMaxMaskFraction());
+    }
+
+    /** The kept regions' masks at frame size, best first. */
+    private static List<boolean[]> keptMasks(List<SegmentedRegion> regions, List<Integer> kept, FrameRegions frame) {
+        int pixels = frame.width * frame.height;
+        List<boolean[]> masks = new ArrayList<>(kept.size());
+        for (int idx : kept) {
+            masks.add(MaskRle.decode(regions.get(idx).rleCounts, pixels));
+        }
+        return masks;
     }
 }

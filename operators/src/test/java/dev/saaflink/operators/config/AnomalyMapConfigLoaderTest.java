@@ -3,6 +3,8 @@ package dev.saaflink.operators.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.saaflink.operators.saa.MapSharpening;
+
 import org.junit.jupiter.api.Test;
 
 /** The {@code anomalyMap:} block of the inspection YAML and {@link AnomalyMapConfig}'s validation. */
@@ -17,6 +19,15 @@ class AnomalyMapConfigLoaderTest {
         AnomalyMapConfig c = parse("");
         assertThat(c.getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
         assertThat(c.getSmoothing()).isEqualTo(0.04);
+        // sharpened with the kept masks: the best at its component's score, the others at their mean
+        assertThat(c.getSharpen()).isEqualTo(AnomalyMapConfig.Sharpen.MASKS);
+        assertThat(c.getSharpenTopMasks()).isEqualTo(1);
+        assertThat(c.getSharpenValue()).isEqualTo(MapSharpening.MaskValue.MEAN);
+        assertThat(c.getSharpenOutside()).isEqualTo(1.0);
+        assertThat(c.getSharpenMaxMaskFraction()).isEqualTo(0.5);
+        assertThat(c.getImageScore()).isEqualTo(AnomalyMapConfig.ImageScoreRule.MAX);
+        assertThat(c.toString()).isEqualTo(AnomalyMapConfig.defaults().toString());
+        assertThat(parse("anomalyMap: {smoothing: 0.04}\n").toString()).isEqualTo(c.toString());
     }
 
     @Test
@@ -82,9 +93,54 @@ class AnomalyMapConfigLoaderTest {
     }
 
     @Test
+    void sharpeningAndImageScoreKeysAreRead() {
+        AnomalyMapConfig c = parse("anomalyMap:\n  sharpen: masks\n  sharpenTopMasks: 2\n  sharpenValue: peak\n  sharpenOutside: 0.25\n"
+                + "  sharpenMaxMaskFraction: 0.3\n  imageScore: top-mean\n  imageScoreFraction: 0.02\n");
+        assertThat(c.getSharpen()).isEqualTo(AnomalyMapConfig.Sharpen.MASKS);
+        assertThat(c.getSharpenTopMasks()).isEqualTo(2);
+        assertThat(c.getSharpenValue()).isEqualTo(MapSharpening.MaskValue.PEAK);
+        assertThat(c.getSharpenOutside()).isEqualTo(0.25);
+        assertThat(c.getSharpenMaxMaskFraction()).isEqualTo(0.3);
+        assertThat(c.getImageScore()).isEqualTo(AnomalyMapConfig.ImageScoreRule.TOP_MEAN);
+        assertThat(c.imageScoreTopFraction()).isEqualTo(0.02);
+        assertThat(c.describeImageScore()).isEqualTo("mean of the map's top 2 % of pixels");
+        assertThat(c.toString()).isEqualTo("AnomalyMapConfig{source=saliency, smoothing=0.04, sharpen=masks, "
+                + "sharpenTopMasks=2, sharpenValue=peak, sharpenOutside=0.25, sharpenMaxMaskFraction=0.3, imageScore=top-mean, "
+                + "imageScoreFraction=0.02}");
+
+        AnomalyMapConfig defaults = parse("anomalyMap: {sharpen: none, imageScore: max}\n");
+        assertThat(defaults.getSharpen()).isEqualTo(AnomalyMapConfig.Sharpen.NONE);
+        assertThat(defaults.imageScoreTopFraction()).as("max: no fraction").isZero();
+        assertThat(defaults.describeImageScore()).isEqualTo("max of the map");
+        assertThat(defaults.getSharpenOutside()).isEqualTo(AnomalyMapConfig.DEFAULT_SHARPEN_OUTSIDE);
+        assertThat(defaults.getImageScoreFraction()).isEqualTo(AnomalyMapConfig.DEFAULT_IMAGE_SCORE_FRACTION);
+    }
+
+    @Test
+    void badSharpeningAndImageScoreValuesAreErrorsNamingTheField() {
+        assertThatThrownBy(() -> parse("anomalyMap: {sharpen: blur}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessage("test.yaml: anomalyMap.sharpen: must be none or masks, got 'blur'");
+        assertThatThrownBy(() -> parse("anomalyMap: {sharpenTopMasks: -1}\n"))
+                .hasMessage("test.yaml: anomalyMap.sharpenTopMasks: must be >= 0, got -1");
+        assertThatThrownBy(() -> parse("anomalyMap: {sharpenValue: median}\n"))
+                .hasMessage("test.yaml: anomalyMap.sharpenValue: must be peak or mean, got 'median'");
+        assertThatThrownBy(() -> parse("anomalyMap: {sharpenOutside: 1.5}\n"))
+                .hasMessage("test.yaml: anomalyMap.sharpenOutside: must be in [0, 1], got 1.5");
+        assertThatThrownBy(() -> parse("anomalyMap: {sharpenMaxMaskFraction: 0}\n"))
+                .hasMessage("test.yaml: anomalyMap.sharpenMaxMaskFraction: must be in (0, 1], got 0.0");
+        assertThatThrownBy(() -> parse("anomalyMap: {imageScore: mean}\n"))
+                .hasMessage("test.yaml: anomalyMap.imageScore: must be max or top-mean, got 'mean'");
+        assertThatThrownBy(() -> parse("anomalyMap: {imageScoreFraction: 2}\n"))
+                .hasMessage("test.yaml: anomalyMap.imageScoreFraction: must be in (0, 1], got 2.0");
+    }
+
+    @Test
     void theShippedConfigUsesTheSmoothedSaliency() {
         AnomalyMapConfig c = InspectionConfigLoader.loadDefault().getAnomalyMap();
         assertThat(c.getSource()).isEqualTo(AnomalyMapConfig.Source.SALIENCY);
         assertThat(c.getSmoothing()).isEqualTo(0.04);
+        assertThat(c.toString()).as("the shipped file spells out the defaults")
+                .isEqualTo(AnomalyMapConfig.defaults().toString());
     }
 }

@@ -159,4 +159,35 @@ class CategoryMetricsTest {
         assertThat(metrics.pixelRoc(10).isEmpty()).isTrue();
         assertThat(metrics.imagePr(10).isEmpty()).isTrue();
     }
+
+    @Test
+    void imagesScoredByTheTopMeanInsteadOfTheMaximum() {
+        // A defect-free 4x4 image with one hot pixel (a glint) and a defective one with a 2x2 warm area.
+        float[] glint = new float[16];
+        glint[0] = 1.0f;
+        float[] warm = new float[16];
+        for (int p : new int[] {5, 6, 9, 10}) {
+            warm[p] = 0.5f;
+        }
+        boolean[] none = new boolean[16];
+        boolean[] defect = new boolean[16];
+        defect[5] = true;
+
+        CategoryMetrics byMax = new CategoryMetrics();
+        byMax.add(glint, none);
+        byMax.add(warm, defect);
+        assertThat(byMax.summary().imageAuroc()).as("the glint outranks the defect").isEqualTo(0.0);
+
+        // top 25 % = 4 pixels: the glint averages 0.25, the defect 0.5
+        CategoryMetrics byTopMean = new CategoryMetrics().imageScoreTopFraction(0.25);
+        byTopMean.add(glint, none);
+        byTopMean.add(warm, defect);
+        assertThat(byTopMean.summary().imageAuroc()).isEqualTo(100.0);
+        assertThat(byTopMean.summary().pixelAuroc()).as("pixel metrics do not change")
+                .isEqualTo(byMax.summary().pixelAuroc());
+
+        assertThatThrownBy(() -> byTopMean.imageScoreTopFraction(0.5)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> new CategoryMetrics().imageScoreTopFraction(2))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
