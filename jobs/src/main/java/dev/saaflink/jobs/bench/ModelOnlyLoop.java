@@ -60,7 +60,7 @@ final class ModelOnlyLoop {
         SamModelFiles files = settings.inspection.getSam().files();
         SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings));
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
-                SamEncoderFunction.sessionSettings(settings));
+                SamEncoderFunction.sessionSettings(settings), settings.inspection.getSam().encoderVariant());
              SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
                      SamEncoderFunction.sessionSettings(settings));
              SaliencyComputer saliency = settings.saliencyBackend.open(SamEncoderFunction.sessionSettings(settings));

@@ -188,7 +188,7 @@ public final class StateBench {
         SamModelFiles files = settings.inspection.getSam().files();
         List<FrameInProgress> out = new ArrayList<>(decoded.size());
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
-                SamEncoderFunction.sessionSettings(settings))) {
+                SamEncoderFunction.sessionSettings(settings), settings.inspection.getSam().encoderVariant())) {
             for (FrameInProgress f : decoded) {
                 FrameInProgress work = f.copy();
                 SamEncoderFunction.encode(work, encoder, settings);
