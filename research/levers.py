@@ -16,6 +16,7 @@ ap.add_argument('--borders', default='5')
 ap.add_argument('--sigma', type=float, default=16)
 ap.add_argument('--memory', type=int, default=16)
 ap.add_argument('--seed', type=int, default=7)
+ap.add_argument('--maxes', default='', help='write each frame\'s grid max after the border fix (first border) here')
 a = ap.parse_args()
 items = [it for it in load(a.root, ('f256',)) if a.split == 'all' or half(it['name']) == a.split]
 order = stream_order(len(items), a.seed)
@@ -31,6 +32,11 @@ for pool in map(int, a.pools.split(',')):
             memory.append(x)
             grids.append(g.reshape(h, w))
         ms = 1000 * (time.time() - t0) / len(order)
+        if a.maxes:
+            b0 = int(a.borders.split(',')[0])
+            json.dump([dict(name=items[i]['name'], defect=bool(items[i]['mask'].any()),
+                            max=float(border_fix(g, b0).max()), first=(n == 0))
+                       for n, (g, i) in enumerate(zip(grids, order))], open(a.maxes, 'w'))
         for b in map(int, a.borders.split(',')):
             maps = [ndimage.gaussian_filter(to400(border_fix(g, b), items[i], 16), a.sigma) if a.sigma else
                     to400(border_fix(g, b), items[i], 16) for g, i in zip(grids, order)]
