@@ -58,7 +58,8 @@ final class ModelOnlyLoop {
                     + settings.modelWorkerThreads);
         }
         SamModelFiles files = settings.inspection.getSam().files();
-        SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings));
+        SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings),
+                settings.decoderSkipBelow);
         try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(),
                 SamEncoderFunction.sessionSettings(settings), settings.inspection.getSam().encoderVariant());
              SamDecoder decoder = SamDecoder.open(files.decoder(), files.decoderManifest(),
