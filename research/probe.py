@@ -1,7 +1,7 @@
 """Research harness for issue 7: anomaly maps from cached SAM encoder features (research/FeatureDump.java),
 scored with the reference protocol (maps bilinear to 400x400, pooled pixel max-F1 / AUROC, image AUROC).
 Quick figures for choosing what to build; the recorded figures come from ./saa eval."""
-import glob, os, sys, time, json, argparse
+import glob, os, sys, time, json, argparse, hashlib
 import numpy as np
 from scipy import ndimage
 
@@ -16,6 +16,17 @@ def load(root, levels=('f256',)):
             it[l] = np.load(base + '.' + l + '.npy')
         items.append(it)
     return items
+
+def half(name):
+    """DatasetSplit's rule: SHA-256 of UTF-8 '<folder>/<name without extension>', even first byte = tune."""
+    return 'tune' if hashlib.sha256(name.encode('utf-8')).digest()[0] % 2 == 0 else 'validate'
+
+def border_fix(g, b):
+    """The job's border replacement: cells within b cells of the image border take the nearest inner cell's score."""
+    h, w = g.shape
+    if b <= 0 or h <= 2 * b or w <= 2 * b:
+        return g
+    return np.pad(g[b:h - b, b:w - b], b, mode='edge')
 
 def stream_order(n, seed=7):
     return np.random.RandomState(seed).permutation(n)
@@ -112,10 +123,15 @@ if __name__ == '__main__':
     ap.add_argument('--limit', type=int, default=0)
     ap.add_argument('--save', default='')
     ap.add_argument('--cache', default='')
+    ap.add_argument('--split', default='all', help='all, tune or validate (DatasetSplit rule)')
+    ap.add_argument('--border', type=int, default=0, help='border fix B cells (0: off)')
+    ap.add_argument('--seed', type=int, default=7)
     a = ap.parse_args()
     levels = a.levels.split(',')
     items = load(a.root, tuple(set(levels) | {'f256'}))
-    order = stream_order(len(items)) if a.order == 'shuffled' else np.arange(len(items))
+    if a.split != 'all':
+        items = [it for it in items if half(it['name']) == a.split]
+    order = stream_order(len(items), a.seed) if a.order == 'shuffled' else np.arange(len(items))
     if a.limit:
         order = order[:a.limit]
     spec = dict(levels=levels, pool=a.pool)
@@ -139,7 +155,7 @@ if __name__ == '__main__':
         maps, masks = [], []
         for g, i in zip(grids, order):
             it = items[i]
-            m = to400(g, it, 16)
+            m = to400(border_fix(g, a.border), it, 16)
             if sigma > 0:
                 m = ndimage.gaussian_filter(m, sigma)
             maps.append(m); masks.append(it['mask'])

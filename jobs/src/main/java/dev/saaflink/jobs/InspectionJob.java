@@ -142,7 +142,7 @@ public final class InspectionJob {
 
         RegionGenerator generator = regionGenerator(settings);
         DataStream<FrameInProgress> segmented = AsyncDataStream.unorderedWait(encoded,
-                        new SegmentationFunction(settings, new SegmentationStage(generator)),
+                        new SegmentationFunction(settings, new SegmentationStage(generator, settings.decoderSkipBelow)),
                         settings.modelTimeoutMillis, TimeUnit.MILLISECONDS, settings.asyncCapacity)
                 .name("saliency-regions-sam-decoder").uid("segmentation");
 

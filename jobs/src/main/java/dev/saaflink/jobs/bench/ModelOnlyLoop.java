@@ -57,7 +57,8 @@ final class ModelOnlyLoop {
                     + settings.modelWorkerThreads);
         }
         SessionSettings session = StageSessions.of(settings);
-        SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings));
+        SegmentationStage segmentation = new SegmentationStage(InspectionJob.regionGenerator(settings),
+                settings.decoderSkipBelow);
         List<String> branches = InspectionJob.fanOutBranches(settings);
         // The same stage objects the job's operators run; the image-only branches of the job's fan-out each on a
         // thread of their own, concurrently with the encoder, as the job's branch operators run.

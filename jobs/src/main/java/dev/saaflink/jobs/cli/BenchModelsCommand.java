@@ -89,7 +89,8 @@ public final class BenchModelsCommand implements Callable<Integer> {
         SessionSettings session = StageSessions.of(settings);
         SamModelFiles files = settings.inspection.getSam().files();
         boolean bgr = settings.inspection.getAlgorithm().isSamBgrQuirk();
-        try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session)) {
+        try (SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session,
+                settings.inspection.getSam().encoderVariant())) {
             List<SamEncoder.Prepared> prepared = new ArrayList<>();
             for (RgbImage img : images) {
                 prepared.add(encoder.prepare(img, bgr));

@@ -62,6 +62,11 @@ public final class PipelineOptions {
             description = "ONNX Runtime intra-op threads per session; 0 = half the cores (default: ${DEFAULT-VALUE}).")
     int ortThreads;
 
+    @Option(names = "--decoder-skip-below", paramLabel = "S", defaultValue = "0",
+            description = "No SAM decoder call for frames whose saliency map stays below S everywhere (clearly normal;"
+                    + " no regions, map unchanged); 0 = off (default: ${DEFAULT-VALUE}).")
+    double decoderSkipBelow;
+
     @Option(names = "--execution-provider", paramLabel = "cpu|cuda|tensorrt", defaultValue = "cpu",
             description = "Where the ONNX Runtime sessions run (default: ${DEFAULT-VALUE}). cuda and tensorrt (TensorRT "
                     + "with CUDA behind it) need the onnxruntime_gpu artifact in place of the CPU one; see docs/GPU.md.")
@@ -127,6 +132,7 @@ public final class PipelineOptions {
         s.joinTimeoutMillis = joinTimeoutMillis;
         s.modelRetries = modelRetries;
         s.ortIntraOpThreads = ortThreads;
+        s.decoderSkipBelow = decoderSkipBelow;
         s.saliencyBackend = SaliencyBackend.parse(saliencyBackend);
         s.executionProvider = executionProvider;
         s.deviceId = deviceId;
@@ -139,6 +145,7 @@ public final class PipelineOptions {
     /** Range checks of the options, each a usage error that names the option. */
     void validate() {
         require(parallelism == null || parallelism >= 1, "--parallelism must be 1 or more, got " + parallelism);
+        require(decoderSkipBelow >= 0, "--decoder-skip-below must be 0 or more, got " + decoderSkipBelow);
         require(asyncCapacity >= 1, "--async-capacity must be 1 or more, got " + asyncCapacity);
         require(modelTimeoutMillis >= 1, "--model-timeout-ms must be 1 or more, got " + modelTimeoutMillis);
         require(streamContextTimeoutMillis >= 1, "--stream-context-timeout-ms must be 1 or more, got "

@@ -45,4 +45,29 @@ class BenchRunnerTest {
         double rss = BenchRunner.peakRssMb();
         assertThat(Double.isNaN(rss) || rss > 0).isTrue();
     }
+
+    @Test
+    void theBaselineIsTodaysEncoderPathWithEverythingElseAsConfigured() {
+        dev.saaflink.operators.pipeline.PipelineSettings s = new dev.saaflink.operators.pipeline.PipelineSettings(
+                dev.saaflink.operators.config.InspectionConfigLoader.loadDefault());
+        s.asyncCapacity = 3;
+        s.decoderSkipBelow = 0.02;
+        dev.saaflink.models.sam.EncoderVariant configured = s.inspection.getSam().encoderVariant();
+        assertThat(configured.isAsExported()).isFalse(); // the shipped default rewrites the encoder
+
+        dev.saaflink.operators.pipeline.PipelineSettings b = BenchRunner.baselineOf(s);
+        assertThat(b.inspection.getSam().encoderVariant().isAsExported()).isTrue();
+        assertThat(b.asyncCapacity).isEqualTo(3);
+        assertThat(b.decoderSkipBelow).isEqualTo(0.02);
+        assertThat(b.inspection.getStreamContext().getPoolCells())
+                .isEqualTo(s.inspection.getStreamContext().getPoolCells());
+        assertThat(s.inspection.getSam().encoderVariant()).isEqualTo(configured); // the original is left alone
+    }
+
+    @Test
+    void modelCpuPerFrameCountsTheModelWorkersAndTheStreamContextTask() {
+        assertThat(BenchRunner.modelCpuMsPerFrame(java.util.Map.of("modelWorkers", 4.5, "streamContextTask", 1.5,
+                "jitCompiler", 9.0), 16)).isEqualTo(375.0);
+        assertThat(BenchRunner.modelCpuMsPerFrame(java.util.Map.of(), 0)).isEqualTo(0.0);
+    }
 }

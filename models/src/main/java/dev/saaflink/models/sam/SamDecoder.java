@@ -233,18 +233,21 @@ public final class SamDecoder implements AutoCloseable {
     }
 
     /** Mask for one box in original pixel coordinates; see the class comment. */
-    public SamMask decodeBox(SamEmbedding emb, double x1, double y1, double x2, double y2) throws OrtException {
+    public SamMask decodeBox(SamEmbedding embedding, double x1, double y1, double x2, double y2)
+            throws OrtException {
+        SamEmbedding emb = fitted(embedding);
         try (OnnxTensor e = embeddingTensor(emb)) {
             return decodeBox(e, emb, new double[] {x1, y1, x2, y2});
         }
     }
 
     /** Masks for several boxes {@code {x1, y1, x2, y2}}, one decoder call each (in order). */
-    public List<SamMask> decodeBoxes(SamEmbedding emb, List<double[]> boxes) throws OrtException {
+    public List<SamMask> decodeBoxes(SamEmbedding embedding, List<double[]> boxes) throws OrtException {
         List<SamMask> out = new ArrayList<>(boxes.size());
         if (boxes.isEmpty()) {
             return out;
         }
+        SamEmbedding emb = fitted(embedding);
         try (OnnxTensor e = embeddingTensor(emb)) {
             for (double[] b : boxes) {
                 if (b.length != 4) {
@@ -290,7 +293,7 @@ public final class SamDecoder implements AutoCloseable {
 
     /** Runs the decoder on raw points (model-frame coordinates, x/y pairs) and labels. */
     Raw runPoints(SamEmbedding emb, float[] coords, float[] labels) throws OrtException {
-        try (OnnxTensor e = embeddingTensor(emb)) {
+        try (OnnxTensor e = embeddingTensor(fitted(emb))) {
             return run(e, emb, coords, labels);
         }
     }
@@ -346,6 +349,20 @@ public final class SamDecoder implements AutoCloseable {
 
     private static OnnxTensor output(OrtSession.Result res, String name) {
         return (OnnxTensor) res.get(name).orElseThrow(() -> new IllegalStateException("decoder produced no '" + name + "'"));
+    }
+
+    /**
+     * The embedding on the grid this decoder was exported for. An encoder rewritten for a smaller input
+     * ({@link EncoderVariant}) gives, e.g., 32 x 32 cells over a 512 px frame; SAM's decoder takes 64 x 64 over
+     * 1024 px, so such an embedding is upsampled bilinearly ({@link SamEmbedding#resampledTo}) and the box is mapped
+     * into the 1024 px frame. Embeddings that already fit, and decoders with a dynamic grid, pass as they are.
+     */
+    SamEmbedding fitted(SamEmbedding emb) {
+        if (embeddingShape.length == 4 && embeddingShape[2] > 0 && embeddingShape[2] == embeddingShape[3]
+                && emb.gridH == emb.gridW && emb.gridH != embeddingShape[2]) {
+            return emb.resampledTo((int) embeddingShape[2]);
+        }
+        return emb;
     }
 
     private OnnxTensor embeddingTensor(SamEmbedding emb) throws OrtException {

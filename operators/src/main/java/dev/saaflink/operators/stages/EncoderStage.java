@@ -7,6 +7,7 @@ import dev.saaflink.models.batching.MicroBatcher;
 import dev.saaflink.models.batching.SharedBatchers;
 import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.models.sam.EncoderVariant;
 import dev.saaflink.models.sam.SamEncoder;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.operators.context.MemoryRecords;
@@ -47,7 +48,8 @@ public final class EncoderStage implements AutoCloseable {
             throws Exception {
         SamModelFiles files = settings.inspection.getSam().files();
         // Pre-processing (and the unbatched path) use this handle; the batcher holds its own on the same session.
-        SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session);
+        SamEncoder encoder = SamEncoder.open(files.encoder(), files.encoderManifest(), session,
+                settings.inspection.getSam().encoderVariant());
         try {
             SharedBatchers.Handle<SamEncoder.Prepared, SamEmbedding> batcher = batching(settings)
                     ? openBatcher(files, session, settings) : null;
@@ -78,9 +80,11 @@ public final class EncoderStage implements AutoCloseable {
     private static SharedBatchers.Handle<SamEncoder.Prepared, SamEmbedding> openBatcher(
             SamModelFiles files, SessionSettings session, PipelineSettings settings) throws Exception {
         BatchSettings bs = BatchSettings.of(settings.maxBatchSize, settings.maxBatchWaitMillis);
-        String key = "samEncoder|" + files.encoder().toAbsolutePath().normalize() + "|" + session + "|" + bs;
+        EncoderVariant variant = settings.inspection.getSam().encoderVariant();
+        String key = "samEncoder|" + files.encoder().toAbsolutePath().normalize() + "|" + variant.key() + "|" + session
+                + "|" + bs;
         return SharedBatchers.acquire(key, () -> {
-            SamEncoder enc = SamEncoder.open(files.encoder(), files.encoderManifest(), session);
+            SamEncoder enc = SamEncoder.open(files.encoder(), files.encoderManifest(), session, variant);
             try {
                 return new MicroBatcher<>("samEncoder " + enc.modelId(), bs, enc.declaredBatchLimit(),
                         enc::encodePrepared, enc);

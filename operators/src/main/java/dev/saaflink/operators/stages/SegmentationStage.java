@@ -48,9 +48,34 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
     private transient SamDecoder decoder;
     private transient SaliencyComputer saliency;
     private transient WideResNetFeatures wideResNet;
+    private final double decoderSkipBelow;
 
     public SegmentationStage(RegionGenerator generator) {
+        this(generator, 0);
+    }
+
+    /**
+     * @param decoderSkipBelow frames whose saliency map's maximum is below this get no decoder call and no regions
+     *                         (0: every frame is segmented); see {@code PipelineSettings.decoderSkipBelow}
+     */
+    public SegmentationStage(RegionGenerator generator, double decoderSkipBelow) {
+        if (!(decoderSkipBelow >= 0)) {
+            throw new IllegalArgumentException("decoderSkipBelow must be >= 0, got " + decoderSkipBelow);
+        }
         this.generator = generator;
+        this.decoderSkipBelow = decoderSkipBelow;
+    }
+
+    /** Whether the frame's map is clearly normal: its maximum below the skip threshold (never with the skip off). */
+    boolean clearlyNormal(FrameInProgress p) {
+        if (decoderSkipBelow <= 0 || p.saliency == null || p.saliency.length == 0) {
+            return false;
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : p.saliency) {
+            max = Math.max(max, v);
+        }
+        return max < decoderSkipBelow;
     }
 
     /** Loads the region generator's models only (tests that drive {@link #start} and {@link #run} themselves). */
@@ -200,6 +225,11 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
         p.recordStage("proposals", t0);
         long t1 = System.nanoTime();
         List<SegmentedRegion> regions = new ArrayList<>(kept.size());
+        if (clearlyNormal(p)) {
+            p.regions = regions;
+            p.recordStage("samDecoder", t1);
+            return;
+        }
         for (RegionCandidate c : kept) {
             SamMask mask = decoder.decodeBox(p.embedding, c.x1, c.y1, c.x2, c.y2);
             int area = mask.area();

