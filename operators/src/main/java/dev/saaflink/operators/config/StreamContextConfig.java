@@ -41,8 +41,8 @@ import java.util.regex.Pattern;
 public final class StreamContextConfig implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final int DEFAULT_MEMORY_FRAMES = 16;
-    public static final int DEFAULT_PATCHES_PER_FRAME = 1024;
+    public static final int DEFAULT_MEMORY_FRAMES = 48;
+    public static final int DEFAULT_PATCHES_PER_FRAME = 341;
     public static final double DEFAULT_LOWEST_FRACTION = 0.3;
     public static final int DEFAULT_WARMUP_FRAMES = 1;
     public static final int DEFAULT_POOL_CELLS = 5;

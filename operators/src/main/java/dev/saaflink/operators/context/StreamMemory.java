@@ -10,7 +10,7 @@ import java.util.Arrays;
  * {@code 0 .. count-1}, so scoring reads one contiguous block.
  *
  * <p>A Flink POJO (public fields, no-arg constructor), checkpointed with the job. Size: capacity × C × S floats,
- * 16 MB for the defaults (16 × 256 × 1024).
+ * 16.8 MB for the defaults (48 × 256 × 341; 16 × 256 × 1024 before issue 14's defect-run figures).
  */
 public final class StreamMemory {
     public int capacity;

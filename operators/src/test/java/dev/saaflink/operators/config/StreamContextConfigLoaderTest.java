@@ -16,8 +16,8 @@ class StreamContextConfigLoaderTest {
     void absentGivesTheDefaults() {
         StreamContextConfig c = parse("");
         assertThat(c.isEnabled()).isTrue();
-        assertThat(c.getMemoryFrames()).isEqualTo(16);
-        assertThat(c.getPatchesPerFrame()).isEqualTo(1024);
+        assertThat(c.getMemoryFrames()).isEqualTo(48);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(341);
         assertThat(c.getLowestFraction()).isEqualTo(0.3);
         assertThat(c.getWarmupFrames()).isEqualTo(1);
     }
@@ -26,8 +26,8 @@ class StreamContextConfigLoaderTest {
     void enabledFalseTurnsItOffAndKeepsTheOtherDefaults() {
         StreamContextConfig c = parse("streamContext: {enabled: false}\n");
         assertThat(c.isEnabled()).isFalse();
-        assertThat(c.getMemoryFrames()).isEqualTo(16);
-        assertThat(c.getPatchesPerFrame()).isEqualTo(1024);
+        assertThat(c.getMemoryFrames()).isEqualTo(48);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(341);
         assertThat(c.getLowestFraction()).isEqualTo(0.3);
         assertThat(c.getWarmupFrames()).isEqualTo(1);
     }
@@ -69,8 +69,8 @@ class StreamContextConfigLoaderTest {
                 .hasMessage("test.yaml: streamContext.lowestFraction: must be in (0, 1], got 1.5");
         assertThatThrownBy(() -> parse("streamContext: {memoryFrames: 4, warmupFrames: 5}\n"))
                 .hasMessage("test.yaml: streamContext.warmupFrames: must be in [1, memoryFrames = 4], got 5");
-        // warmupFrames defaults to 1, memoryFrames to 16: a warm-up of 17 alone is too long.
-        assertThatThrownBy(() -> parse("streamContext: {warmupFrames: 17}\n"))
+        // warmupFrames defaults to 1, memoryFrames to 48: a warm-up of 49 alone is too long.
+        assertThatThrownBy(() -> parse("streamContext: {warmupFrames: 49}\n"))
                 .hasMessageStartingWith("test.yaml: streamContext.warmupFrames:");
     }
 
@@ -89,8 +89,8 @@ class StreamContextConfigLoaderTest {
     void theShippedConfigUsesTheDefaults() {
         StreamContextConfig c = InspectionConfigLoader.loadDefault().getStreamContext();
         assertThat(c.isEnabled()).isTrue();
-        assertThat(c.getMemoryFrames()).isEqualTo(16);
-        assertThat(c.getPatchesPerFrame()).isEqualTo(1024);
+        assertThat(c.getMemoryFrames()).isEqualTo(48);
+        assertThat(c.getPatchesPerFrame()).isEqualTo(341);
     }
 
 
@@ -148,7 +148,7 @@ class StreamContextConfigLoaderTest {
         StreamContextConfig d = parse("");
         assertThat(d.getIdleTtl()).isEqualTo(java.time.Duration.ofHours(24));
         assertThat(d.getMaxCamerasPerSubtask()).isEqualTo(64);
-        assertThat(d.memoryBytesPerKey(256)).as("16 x 1024 x 256 floats").isEqualTo(16L * 1024 * 1024);
+        assertThat(d.memoryBytesPerKey(256)).as("48 x 341 x 256 floats").isEqualTo(48L * 341 * 256 * 4);
 
         StreamContextConfig c = parse("streamContext: {idleTtl: 30m, maxCamerasPerSubtask: 8}\n");
         assertThat(c.getIdleTtl()).isEqualTo(java.time.Duration.ofMinutes(30));

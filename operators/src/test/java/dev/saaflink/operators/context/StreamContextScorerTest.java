@@ -327,8 +327,8 @@ class StreamContextScorerTest {
     void defaultsAndOff() {
         StreamContextConfig d = StreamContextConfig.defaults();
         assertThat(d.isEnabled()).isTrue();
-        assertThat(d.getMemoryFrames()).isEqualTo(16);
-        assertThat(d.getPatchesPerFrame()).isEqualTo(1024);
+        assertThat(d.getMemoryFrames()).isEqualTo(48);
+        assertThat(d.getPatchesPerFrame()).isEqualTo(341);
         assertThat(d.getLowestFraction()).isEqualTo(0.3);
         assertThat(d.getWarmupFrames()).isEqualTo(1);
         assertThat(StreamContextConfig.off().isEnabled()).isFalse();
