@@ -38,24 +38,11 @@ public final class ImageScore {
 
     /** As {@link #of(double[], double)} for a float map. */
     public static float of(float[] map, double fraction) {
-        if (map.length == 0) {
-            return 0;
+        double[] values = new double[map.length];
+        for (int i = 0; i < map.length; i++) {
+            values[i] = map[i];
         }
-        if (fraction <= 0) {
-            float max = Float.NEGATIVE_INFINITY;
-            for (float v : map) {
-                max = Math.max(max, v);
-            }
-            return max;
-        }
-        float[] sorted = map.clone();
-        Arrays.sort(sorted);
-        int k = count(map.length, fraction);
-        double sum = 0;
-        for (int i = sorted.length - k; i < sorted.length; i++) {
-            sum += sorted[i];
-        }
-        return (float) (sum / k);
+        return (float) of(values, fraction);
     }
 
     /** How many pixels the top mean averages: ceil(fraction * pixels), at least 1, at most all. */
