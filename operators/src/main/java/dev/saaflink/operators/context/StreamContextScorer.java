@@ -47,8 +47,7 @@ public final class StreamContextScorer implements AutoCloseable {
      * The result for one frame: the score of each covering cell (row-major, {@code height × width}), and whether the
      * memory was still warming up (the frame was then scored against itself, see {@link #selfScores}).
      */
-    public record Scored(float[] grid, int width, int height, int memoryFrames, boolean warmingUp,
-                         boolean remembered, int maskedPatches) {
+    public record Scored(float[] grid, int width, int height, int memoryFrames, boolean warmingUp) {
     }
 
     /**
@@ -88,20 +87,18 @@ public final class StreamContextScorer implements AutoCloseable {
         }
         float[] fixed = withBorderFromInside(grid, w, h, config.getBorderCells());
         int held = memory.count;
-        int masked = 0;
         MemoryAdmissionConfig gate = config.getAdmission();
         if (gate.isEnabled()) {
             MemoryAdmission.Decision d = MemoryAdmission.apply(gate, fixed, positions, sampled, emb.channels,
                     memory.perFrame, memory.admissionHistory);
             if (d.remember()) {
-                masked = d.masked();
-                maskedPatches += masked;
+                maskedPatches += d.masked();
                 memory.admissionHistory = MemoryAdmission.push(memory.admissionHistory, d.frameQuantile(),
                         gate.getWindow());
             } else if (memory.leftOutInARow < gate.getWindow()) {
                 memory.leftOutInARow++;
                 framesLeftOut++;
-                return new Scored(fixed, w, h, held, warmingUp, false, 0);
+                return new Scored(fixed, w, h, held, warmingUp);
             } else {
                 // A window of frames in a row unlike the memory is the scene changing (light, product, camera),
                 // not a defect run: the frame is remembered whole and the history starts over from it.
@@ -110,7 +107,7 @@ public final class StreamContextScorer implements AutoCloseable {
             memory.leftOutInARow = 0;
         }
         memory.add(sampled);
-        return new Scored(fixed, w, h, held, warmingUp, true, masked);
+        return new Scored(fixed, w, h, held, warmingUp);
     }
 
     /**
