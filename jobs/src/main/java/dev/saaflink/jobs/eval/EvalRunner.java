@@ -372,11 +372,7 @@ public final class EvalRunner {
         }
         scale = scale > 0 ? scale : 1;
         for (AnomalyEvent e : outcome.events) {
-            Frame frame = outcome.frames.get(e.getFrameId());
-            String folder = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, e.getCategory());
-            String name = e.getFrameId().substring(e.getFrameId().lastIndexOf('/') + 1);
-            Path file = dir.resolve(folder).resolve(name + ".png");
-            Files.createDirectories(file.getParent());
+            Path file = fileFor(outcome, e, dir, ".png");
             MapFiles.writePng16(file, mapAtEvalSize(e.getAnomalyMap()), EVAL_SIZE, EVAL_SIZE, scale);
         }
         out.printf("maps: %d 16-bit PNGs in %s (value/65535 * %.6f = raw score)%n", outcome.events.size(), dir, scale);
@@ -384,14 +380,20 @@ public final class EvalRunner {
 
     private void saveEvents(EmbeddedInspection.Outcome outcome, Path dir) throws IOException {
         for (AnomalyEvent e : outcome.events) {
-            Frame frame = outcome.frames.get(e.getFrameId());
-            String folder = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, e.getCategory());
-            String name = e.getFrameId().substring(e.getFrameId().lastIndexOf('/') + 1);
-            Path file = dir.resolve(folder).resolve(name + ".avro");
-            Files.createDirectories(file.getParent());
-            Files.write(file, AvroBytes.toArray(e.toByteBuffer()));
+            Files.write(fileFor(outcome, e, dir, ".avro"), AvroBytes.toArray(e.toByteBuffer()));
         }
         out.printf("events: %d Avro files in %s%n", outcome.events.size(), dir);
+    }
+
+    /** {@code dir/<frame's folder>/<frame name><suffix>} for an event, its folder created. */
+    private static Path fileFor(EmbeddedInspection.Outcome outcome, AnomalyEvent e, Path dir, String suffix)
+            throws IOException {
+        Frame frame = outcome.frames.get(e.getFrameId());
+        String folder = frame.getAttributes().getOrDefault(FrameFactory.ATTR_SUBSET, e.getCategory());
+        String name = e.getFrameId().substring(e.getFrameId().lastIndexOf('/') + 1);
+        Path file = dir.resolve(folder).resolve(name + suffix);
+        Files.createDirectories(file.getParent());
+        return file;
     }
 
     /**

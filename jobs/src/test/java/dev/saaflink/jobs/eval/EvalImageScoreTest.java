@@ -1,26 +1,20 @@
 package dev.saaflink.jobs.eval;
 
+import static dev.saaflink.jobs.eval.EvalRecords.event;
+import static dev.saaflink.jobs.eval.EvalRecords.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saaflink.jobs.embedded.EmbeddedInspection;
-import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.operators.config.AnomalyMapConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.PipelineSettings;
-import dev.saaflink.operators.saa.AnomalyMaps;
 import dev.saaflink.schemas.AnomalyEvent;
-import dev.saaflink.schemas.AnomalyMap;
 import dev.saaflink.schemas.Frame;
-import dev.saaflink.schemas.ImageEncoding;
-import dev.saaflink.schemas.RegionSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -40,7 +34,7 @@ import java.util.Map;
  */
 class EvalImageScoreTest {
 
-    private static final int N = EvalRunner.EVAL_SIZE;
+    private static final int N = EvalRecords.N;
 
     @TempDir
     Path tmp;
@@ -97,42 +91,5 @@ class EvalImageScoreTest {
         glint[200 * N + 200] = 1.0f;
         return new EmbeddedInspection.Outcome(frames, 2, List.of(event("c/crack/A", block), event("c/free/B", glint)),
                 List.of(), 1.0);
-    }
-
-    private static Frame frame(String id, String subset, boolean defect) throws IOException {
-        Frame.Builder f = Frame.newBuilder().setCameraId("cam").setFrameId(id).setCategory("c")
-                .setCaptureTimeMillis(1L).setEncoding(ImageEncoding.PNG)
-                .setImage(ByteBuffer.wrap(png(new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB))))
-                .setAttributes(Map.of(FrameFactory.ATTR_SUBSET, subset));
-        if (defect) {
-            BufferedImage mask = new BufferedImage(N, N, BufferedImage.TYPE_BYTE_GRAY);
-            for (int y = 0; y < 100; y++) {
-                for (int x = 0; x < 100; x++) {
-                    mask.getRaster().setSample(x, y, 0, 255);
-                }
-            }
-            f.setGroundTruthMask(ByteBuffer.wrap(png(mask)));
-        }
-        return f.build();
-    }
-
-    private static AnomalyEvent event(String id, float[] map) {
-        double max = 0;
-        for (float v : map) {
-            max = Math.max(max, v);
-        }
-        return AnomalyEvent.newBuilder().setCameraId("cam").setFrameId(id).setCategory("c").setConfigCategory("c")
-                .setCaptureTimeMillis(1L).setEmitTimeMillis(2L).setWidth(40).setHeight(40).setImageScore(max)
-                .setThreshold(0.5).setAnomalous(max >= 0.5).setRegions(List.of())
-                .setAnomalyMap(AnomalyMap.newBuilder().setWidth(N).setHeight(N).setBitDepth(16).setMaxValue(max)
-                        .setPng(ByteBuffer.wrap(AnomalyMaps.toPng(map, N, N, 16, max))).build())
-                .setRegionSource(RegionSource.STAND_IN).setModelIds(Map.of())
-                .setStageLatencyMs(Map.of("pipeline", 10.0)).build();
-    }
-
-    private static byte[] png(BufferedImage image) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
     }
 }

@@ -1,30 +1,24 @@
 package dev.saaflink.jobs.eval;
 
+import static dev.saaflink.jobs.eval.EvalRecords.event;
+import static dev.saaflink.jobs.eval.EvalRecords.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.saaflink.jobs.embedded.EmbeddedInspection;
-import dev.saaflink.jobs.ingest.FrameFactory;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.decode.RejectReason;
 import dev.saaflink.operators.pipeline.PipelineSettings;
-import dev.saaflink.operators.saa.AnomalyMaps;
 import dev.saaflink.operators.saa.MaskRle;
 import dev.saaflink.schemas.AnomalyEvent;
-import dev.saaflink.schemas.AnomalyMap;
 import dev.saaflink.schemas.DeadLetter;
 import dev.saaflink.schemas.Frame;
-import dev.saaflink.schemas.ImageEncoding;
 import dev.saaflink.schemas.Region;
-import dev.saaflink.schemas.RegionSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
@@ -49,7 +43,7 @@ import java.util.Map;
  */
 class EvalMissesTest {
 
-    private static final int N = EvalRunner.EVAL_SIZE;
+    private static final int N = EvalRecords.N;
 
     @TempDir
     Path tmp;
@@ -190,47 +184,10 @@ class EvalMissesTest {
         return map;
     }
 
-    private static Frame frame(String id, String subset, boolean defect) throws IOException {
-        Frame.Builder f = Frame.newBuilder().setCameraId("cam").setFrameId(id).setCategory("c")
-                .setCaptureTimeMillis(1L).setEncoding(ImageEncoding.PNG)
-                .setImage(ByteBuffer.wrap(png(new BufferedImage(40, 40, BufferedImage.TYPE_INT_RGB))))
-                .setAttributes(Map.of(FrameFactory.ATTR_SUBSET, subset));
-        if (defect) {
-            BufferedImage mask = new BufferedImage(N, N, BufferedImage.TYPE_BYTE_GRAY);
-            for (int y = 0; y < 100; y++) {
-                for (int x = 0; x < 100; x++) {
-                    mask.getRaster().setSample(x, y, 0, 255);
-                }
-            }
-            f.setGroundTruthMask(ByteBuffer.wrap(png(mask)));
-        }
-        return f.build();
-    }
-
-    private static AnomalyEvent event(String id, float[] map) {
-        double max = 0;
-        for (float v : map) {
-            max = Math.max(max, v);
-        }
-        return AnomalyEvent.newBuilder().setCameraId("cam").setFrameId(id).setCategory("c").setConfigCategory("c")
-                .setCaptureTimeMillis(1L).setEmitTimeMillis(2L).setWidth(40).setHeight(40).setImageScore(max)
-                .setThreshold(0.5).setAnomalous(max >= 0.5).setRegions(List.of())
-                .setAnomalyMap(AnomalyMap.newBuilder().setWidth(N).setHeight(N).setBitDepth(16).setMaxValue(max)
-                        .setPng(ByteBuffer.wrap(AnomalyMaps.toPng(map, N, N, 16, max))).build())
-                .setRegionSource(RegionSource.STAND_IN).setModelIds(Map.of())
-                .setStageLatencyMs(Map.of("pipeline", 10.0)).build();
-    }
-
     private static DeadLetter deadLetter(String frameId, RejectReason reason) {
         return DeadLetter.newBuilder().setSourceTopic("frames").setPartition(0).setOffset(0L)
                 .setCameraId(frameId == null ? null : "cam").setFrameId(frameId).setStage("image-decode")
                 .setReason(reason.name()).setErrorClass("").setMessage("").setPayload(ByteBuffer.allocate(0))
                 .setTimeMillis(3L).build();
-    }
-
-    private static byte[] png(BufferedImage image) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(image, "png", out);
-        return out.toByteArray();
     }
 }

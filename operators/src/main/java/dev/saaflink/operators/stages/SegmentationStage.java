@@ -203,10 +203,10 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
     public List<boolean[]> objectMasks(FrameInProgress p, RegionGenerator.FrameProposals proposals, SamDecoder decoder)
             throws OrtException {
         long t0 = System.nanoTime();
-        List<RegionCandidate> boxes = proposals.objectBoxes();
-        List<boolean[]> masks = new ArrayList<>(boxes.size());
-        for (RegionCandidate b : boxes) {
-            masks.add(decoder.decodeBox(p.embedding, b.x1, b.y1, b.x2, b.y2).pixels);
+        List<SamMask> decoded = decoder.decodeBoxes(p.embedding, corners(proposals.objectBoxes()));
+        List<boolean[]> masks = new ArrayList<>(decoded.size());
+        for (SamMask m : decoded) {
+            masks.add(m.pixels);
         }
         p.recordStage("objectMasks", t0);
         return masks;
@@ -230,8 +230,12 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
             p.recordStage("samDecoder", t1);
             return;
         }
-        for (RegionCandidate c : kept) {
-            SamMask mask = decoder.decodeBox(p.embedding, c.x1, c.y1, c.x2, c.y2);
+        // One embedding tensor (and, for a smaller encoder input, one upsampling to the decoder's grid) per frame,
+        // not per box.
+        List<SamMask> masks = decoder.decodeBoxes(p.embedding, corners(kept));
+        for (int i = 0; i < kept.size(); i++) {
+            RegionCandidate c = kept.get(i);
+            SamMask mask = masks.get(i);
             int area = mask.area();
             double mean = area == 0 ? 0.0 : Rescoring.meanInside(p.saliency, mask.pixels);
             regions.add(new SegmentedRegion(c, area, mean, MaskRle.encode(mask.pixels)));
@@ -240,7 +244,16 @@ public final class SegmentationStage implements Serializable, AutoCloseable {
         p.recordStage("samDecoder", t1);
     }
 
-    /** Proposals the detector branch computed: nothing to run, nothing to release. */
+    /** The boxes as {@code {x1, y1, x2, y2}}, as the decoder takes them. */
+    private static List<double[]> corners(List<RegionCandidate> boxes) {
+        List<double[]> out = new ArrayList<>(boxes.size());
+        for (RegionCandidate b : boxes) {
+            out.add(new double[] {b.x1, b.y1, b.x2, b.y2});
+        }
+        return out;
+    }
+
+        /** Proposals the detector branch computed: nothing to run, nothing to release. */
     static RegionGenerator.FrameProposals detected(DetectedRegions d) {
         return new RegionGenerator.FrameProposals() {
             @Override

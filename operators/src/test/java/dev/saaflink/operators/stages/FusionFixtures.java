@@ -1,5 +1,6 @@
 package dev.saaflink.operators.stages;
 
+import dev.saaflink.operators.config.CategoryConfig;
 import dev.saaflink.operators.config.InspectionConfig;
 import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.pipeline.FrameRegions;
@@ -27,6 +28,18 @@ public final class FusionFixtures {
     public static final int W = 4;
     public static final int H = 4;
     private static final InspectionConfig DEFAULTS = InspectionConfigLoader.loadDefault();
+    /**
+     * A saliency map for the frame, exactly representable in float (so an unsmoothed map is exact): maximum 0.875
+     * at pixel 6 = (2, 1), inside R1; R0's peak is 0.625 (pixel 5).
+     */
+    public static final float[] SALIENCY = {
+            0.0f, 0.125f, 0.25f, 0.125f,
+            0.5f, 0.625f, 0.875f, 0.375f,
+            0.25f, 0.75f, 0.5f, 0.0625f,
+            0.0f, 0.125f, 0.25f, 0.5f};
+    /** Category {@code widget} keeping the top 2 regions (R1, then R0), threshold 0.3. */
+    public static final CategoryConfig TOP2 = CategoryConfig.builder("widget").objectPrompt("widget").topK(2)
+            .areaRatio(0.9).anomalyThreshold(0.3).build();
 
     private FusionFixtures() {}
 

@@ -20,15 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class FusionStageSaliencyMapTest {
 
-    /** Exactly representable in float, so the unsmoothed map is exact; maximum 0.875 at pixel 6 = (2, 1). */
-    private static final float[] SALIENCY = {
-            0.0f, 0.125f, 0.25f, 0.125f,
-            0.5f, 0.625f, 0.875f, 0.375f,
-            0.25f, 0.75f, 0.5f, 0.0625f,
-            0.0f, 0.125f, 0.25f, 0.5f};
-
-    private static final CategoryConfig CATEGORY = CategoryConfig.builder("widget").objectPrompt("widget").topK(2)
-            .areaRatio(0.9).anomalyThreshold(0.3).build();
+    private static final CategoryConfig CATEGORY = FusionFixtures.TOP2;
     private static final SaaParameters PARAMS = SaaParameters.asCoded();
 
     private static FrameRegions withSaliency(SmallMap map) {
@@ -38,16 +30,16 @@ class FusionStageSaliencyMapTest {
     }
 
     private static double[] saliencyAsDoubles() {
-        double[] d = new double[SALIENCY.length];
+        double[] d = new double[FusionFixtures.SALIENCY.length];
         for (int i = 0; i < d.length; i++) {
-            d[i] = SALIENCY[i];
+            d[i] = FusionFixtures.SALIENCY[i];
         }
         return d;
     }
 
     @Test
     void unsmoothedSaliencyIsTheMapAndTheRegionsAreRescoredAsBefore() {
-        FrameRegions f = withSaliency(new SmallMap(SALIENCY.clone(), 4, 4));
+        FrameRegions f = withSaliency(new SmallMap(FusionFixtures.SALIENCY.clone(), 4, 4));
         FusionStage.Fused s = FusionStage.fuse(f, CATEGORY, PARAMS,
                 new AnomalyMapConfig(AnomalyMapConfig.Source.SALIENCY, 0));
         FusionStage.Fused r = FusionStage.fuse(f, CATEGORY, PARAMS, AnomalyMapConfig.regions());
@@ -61,13 +53,13 @@ class FusionStageSaliencyMapTest {
         assertThat(s.rescored).containsExactly(r.rescored);
         // The region fusion's map differs (e.g. pixel 0 only in R0: 0.540 / (1 + 1) = 0.270, not 0).
         assertThat(r.map).isNotEqualTo(s.map);
-        assertThat(f.saliencyMap.values).as("the carried map is not modified").containsExactly(SALIENCY);
+        assertThat(f.saliencyMap.values).as("the carried map is not modified").containsExactly(FusionFixtures.SALIENCY);
     }
 
     @Test
     void smoothingIsAGaussianOfSigmaSmoothingTimesTheLongerSide() {
         // smoothing may be at most 0.1: sigma = 0.1 · max(4, 4) = 0.4 px (kernel of 2·ceil(1.2) + 1 = 5 taps).
-        FrameRegions f = withSaliency(new SmallMap(SALIENCY.clone(), 4, 4));
+        FrameRegions f = withSaliency(new SmallMap(FusionFixtures.SALIENCY.clone(), 4, 4));
         FusionStage.Fused s = FusionStage.fuse(f, CATEGORY, PARAMS,
                 new AnomalyMapConfig(AnomalyMapConfig.Source.SALIENCY, 0.1));
         double[] expected = GaussianBlur.blur(saliencyAsDoubles(), 4, 4, 0.4);
@@ -113,7 +105,7 @@ class FusionStageSaliencyMapTest {
 
     @Test
     void withRegionsTheSaliencyMapIsIgnored() {
-        FusionStage.Fused withMap = FusionStage.fuse(withSaliency(new SmallMap(SALIENCY.clone(), 4, 4)), CATEGORY,
+        FusionStage.Fused withMap = FusionStage.fuse(withSaliency(new SmallMap(FusionFixtures.SALIENCY.clone(), 4, 4)), CATEGORY,
                 PARAMS, AnomalyMapConfig.regions());
         FusionStage.Fused withoutMap = FusionStage.fuse(withSaliency(null), CATEGORY, PARAMS,
                 AnomalyMapConfig.regions());
