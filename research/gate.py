@@ -87,8 +87,8 @@ def order_of(items, kind, seed):
     return out
 
 
-def pooled(it, pool):
-    a = it['f256'].astype(np.float32)
+def pooled(it, pool, level='f256'):
+    a = it[level].astype(np.float32)
     if pool > 1:
         a = ndimage.uniform_filter(a, size=(1, pool, pool), mode='nearest')
     c, h, w = a.shape
@@ -131,6 +131,31 @@ def border_fix(g, w, h, b):
     return g.reshape(h, w)[ys][:, xs]
 
 
+def edge_codes(w, h, b):
+    """Issue 15: a cell's place relative to the frame's edges, (min(y, b), min(h-1-y, b), min(x, b), min(w-1-x, b))
+    as one int; every inner cell has the same code, a corner cell's code is that corner's alone."""
+    y, x = np.divmod(np.arange(w * h), w)
+    c = [np.minimum(y, b), np.minimum(h - 1 - y, b), np.minimum(x, b), np.minimum(w - 1 - x, b)]
+    return ((c[0] * (b + 1) + c[1]) * (b + 1) + c[2]) * (b + 1) + c[3]
+
+
+def positional_border(q, codes, inner_code, memory_border, frac):
+    """Border cells scored against the remembered frames' cells of the same edge code (per frame the nearest of
+    those, then the mean of the round(q*M) smallest); a code no remembered frame has falls back to all its cells."""
+    cells = np.flatnonzero(codes != inner_code)
+    m = len(memory_border)
+    k = max(1, min(m, int(np.floor(frac * m + 0.5))))
+    per = np.empty((len(cells), m), dtype=np.float32)
+    qc = q[cells]
+    for j, (mem, mcodes) in enumerate(memory_border):
+        s = qc @ mem.T
+        same = codes[cells][:, None] == mcodes[None, :]
+        s_same = np.where(same, s, -np.inf).max(axis=1)
+        per[:, j] = 1 - np.where(np.isinf(s_same), s.max(axis=1), s_same)
+    per.sort(axis=1)
+    return cells, per[:, :k].mean(axis=1)
+
+
 def parse_gate(text):
     if text == 'none':
         return None
@@ -148,13 +173,17 @@ def run(items, order, gate, a):
     memory, history, grids = [], [], []
     left_in_row = 0
     admitted_frames = masked_total = 0
+    memory_border = []
     for i in order:
         it = items[i]
         qs = []
         for pool in pools:
-            x, h, w = pooled(it, pool)
+            x, h, w = pooled(it, pool, a.level)
             qs.append(unit(x))
         pos = sample_positions(w * h, a.per_frame)
+        if a.border_mode == 'position':
+            codes = edge_codes(w, h, a.border)
+            inner_code = ((a.border * (a.border + 1) + a.border) * (a.border + 1) + a.border) * (a.border + 1) + a.border
         if len(memory) < 1:
             g = np.mean([self_scores(q, w, h, pos, pool) for q, pool in zip(qs, pools)], axis=0)
         else:
@@ -162,8 +191,23 @@ def run(items, order, gate, a):
             if a.longterm:  # plus every L-th frame older than the recent ones, at most N of them
                 recent_mem = recent_mem + memory[-a.memory - 1::-a.every][:a.longterm]
             g = np.mean([memory_scores(q, [m[j] for m in recent_mem], a.q) for j, q in enumerate(qs)], axis=0)
-        fixed = border_fix(g, w, h, a.border)
+        if a.border_mode == 'position' and len(memory_border) > 0:
+            cells, bs = positional_border(qs[0], codes, inner_code, memory_border[-a.memory:], a.q)
+            fixed = g.copy()
+            fixed[cells] = bs
+            fixed = fixed.reshape(h, w)
+        else:
+            fixed = border_fix(g, w, h, a.border)
         grids.append(fixed)
+        if a.border_mode == 'position':
+            bcells = np.flatnonzero(codes != inner_code)
+            if a.border_per_frame and len(bcells) > a.border_per_frame:
+                bcells = bcells[sample_positions(len(bcells), a.border_per_frame)]
+            bm = qs[0][bcells]
+            if a.memory_dtype == 'float16':
+                bm = bm.astype(np.float16).astype(np.float32)
+            memory_border.append((bm, codes[bcells]))
+            memory_border = memory_border[-a.memory:]
         sampled = [q[pos] for q in qs]
         if gate is not None:
             scores = fixed.ravel()[pos]
@@ -197,11 +241,11 @@ def run(items, order, gate, a):
     return grids, admitted_frames, masked_total
 
 
-def evaluate(items, order, grids, sigma):
+def evaluate(items, order, grids, sigma, stride=16):
     maps, masks, types = [], [], []
     for g, i in zip(grids, order):
         it = items[i]
-        m = to400(g, it, 16)
+        m = to400(g, it, stride)
         if sigma > 0:
             m = ndimage.gaussian_filter(m, sigma)
         maps.append(m); masks.append(it['mask']); types.append(it['subset'])
@@ -211,7 +255,22 @@ def evaluate(items, order, grids, sigma):
         sel = [k for k, tt in enumerate(types) if tt in (t, 'free')]
         per[t] = round(metrics([maps[k] for k in sel], [masks[k] for k in sel])['pixelMaxF1'], 2)
     res['perType'] = per
+    # image-score variants (issue 15): the raw grid's maximum; the map's maximum over the median of the previous
+    # 48 frames' maxima (each frame judged against what the camera's recent frames scored)
+    y = np.array([k.any() for k in masks])
+    mx = np.array([m.max() for m in maps])
+    raw = np.array([g.max() for g in grids])
+    rel = np.array([mx[j] / max(np.median(mx[max(0, j - 48):j]) if j else mx[0], 1e-9) for j in range(len(mx))])
+    top = np.array([np.sort(g.ravel())[-4:].mean() for g in grids])
+    res['imageAurocVariants'] = dict(rawMax=round(auroc(raw, y), 2), relMedian48=round(auroc(rel, y), 2),
+                                     rawTop4=round(auroc(top, y), 2))
     return res
+
+
+def auroc(s, y):
+    from scipy.stats import rankdata
+    r = rankdata(s)
+    return 100 * (r[y].sum() - y.sum() * (y.sum() + 1) / 2) / (y.sum() * (~y).sum())
 
 
 if __name__ == '__main__':
@@ -230,9 +289,13 @@ if __name__ == '__main__':
     ap.add_argument('--longterm', type=int, default=0)
     ap.add_argument('--every', type=int, default=8)
     ap.add_argument('--diag', action='store_true')
+    ap.add_argument('--border-mode', default='copy', choices=['copy', 'position'])
+    ap.add_argument('--border-per-frame', type=int, default=0, help='border cells remembered per frame (0: all)')
+    ap.add_argument('--level', default='f256', choices=['f256', 'f128'])
+    ap.add_argument('--save-grids', default='')
     ap.add_argument('--memory-dtype', default='float16', choices=['float16', 'float32'])
     a = ap.parse_args()
-    items = [it for it in load(a.root) if a.split == 'all' or half_of(it) == a.split]
+    items = [it for it in load(a.root, (a.level,)) if a.split == 'all' or half_of(it) == a.split]
     print(json.dumps(dict(split=a.split, frames=len(items),
                           defect=sum(1 for it in items if it['subset'] != 'free'))), flush=True)
     for gate_text in a.gates.split(';'):
@@ -244,7 +307,10 @@ if __name__ == '__main__':
                 order = order[:a.limit]
             t0 = time.time()
             grids, admitted, masked = run(items, order, gate, a)
-            res = evaluate(items, order, grids, a.sigma)
+            res = evaluate(items, order, grids, a.sigma, 8 if a.level == 'f128' else 16)
+            if a.save_grids:
+                np.savez_compressed(a.save_grids + '.' + spec.replace(':', '') + '.npz',
+                                    **{items[i]['name'].replace('/', '__'): g for g, i in zip(grids, order)})
             if a.diag:
                 d_in, f_hi = [], []
                 for g, i in zip(grids, order):
