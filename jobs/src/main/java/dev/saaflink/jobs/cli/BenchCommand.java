@@ -115,7 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
                     : encoderInputSize == EncoderInputSize.EXPORTED ? 0 : encoderInputSize;
             EncoderVariant v;
             try {
-                v = new EncoderVariant(size, encoderInt8 == null ? now.int8() : encoderInt8, now.mirrorPadding());
+                v = new EncoderVariant(size, encoderInt8 == null ? now.int8() : encoderInt8);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "--encoder-input-size: " + e.getMessage());
             }

@@ -6,19 +6,11 @@ import java.io.Serializable;
  * How the SAM encoder graph is rewritten in memory before its session is built (issue 16's CPU levers): the input
  * side ({@link EncoderInputSize}; {@code 0} keeps the manifest's, e.g. 1024) and int8 weights for the linear layers
  * ({@link EncoderInt8}). The file on disk and its hash stay as they are. {@link #asExported()} is today's path.
- * Besides the graph, how the model frame is padded ({@link SamPreprocessor}): zeros as SAM does, or the image's
- * mirror image (issue 15); this changes the input, not the graph, so it is not part of {@link #key()}.
  *
- * @param inputSize     square input side in pixels, a multiple of 16, or 0 for the exported size
- * @param int8          whether the constant-weight MatMuls run as {@code DynamicQuantizeMatMul} with int8 weights
- * @param mirrorPadding whether the frame right of and below the image is filled with its mirror image, not zeros
+ * @param inputSize square input side in pixels, a multiple of 16, or 0 for the exported size
+ * @param int8      whether the constant-weight MatMuls run as {@code DynamicQuantizeMatMul} with int8 weights
  */
-public record EncoderVariant(int inputSize, boolean int8, boolean mirrorPadding) implements Serializable {
-
-    /** A graph variant with SAM's zero padding. */
-    public EncoderVariant(int inputSize, boolean int8) {
-        this(inputSize, int8, false);
-    }
+public record EncoderVariant(int inputSize, boolean int8) implements Serializable {
 
     public EncoderVariant {
         if (inputSize != 0 && (inputSize % 16 != 0 || inputSize < 112 || inputSize > EncoderInputSize.EXPORTED)) {
@@ -32,12 +24,7 @@ public record EncoderVariant(int inputSize, boolean int8, boolean mirrorPadding)
         return new EncoderVariant(0, false);
     }
 
-    /** This variant with the given padding. */
-    public EncoderVariant withMirrorPadding(boolean mirror) {
-        return new EncoderVariant(inputSize, int8, mirror);
-    }
-
-    /** Whether the graph is used as it is (the padding aside). */
+    /** Whether the graph is used as it is. */
     public boolean isAsExported() {
         return (inputSize == 0 || inputSize == EncoderInputSize.EXPORTED) && !int8;
     }
@@ -47,7 +34,7 @@ public record EncoderVariant(int inputSize, boolean int8, boolean mirrorPadding)
         return inputSize == 0 ? exported : inputSize;
     }
 
-    /** The session variant name (part of the session-sharing key; the graph only), e.g. {@code "in512-int8"}. */
+    /** The session variant name (part of the session-sharing key), e.g. {@code "in512-int8"}. */
     public String key() {
         return "in" + inputSize + (int8 ? "-int8" : "");
     }
@@ -60,7 +47,6 @@ public record EncoderVariant(int inputSize, boolean int8, boolean mirrorPadding)
 
     /** One line for logs and reports, e.g. {@code "512 px, int8"}. */
     public String describe() {
-        return (inputSize == 0 ? "as exported" : inputSize + " px") + (int8 ? ", int8 MatMul" : ", fp32")
-                + (mirrorPadding ? ", mirror padding" : "");
+        return (inputSize == 0 ? "as exported" : inputSize + " px") + (int8 ? ", int8 MatMul" : ", fp32");
     }
 }

@@ -42,7 +42,7 @@ public final class SamEncoder implements AutoCloseable {
         this.shared = shared;
         this.manifest = manifest;
         this.variant = variant;
-        this.pre = new SamPreprocessor(manifest, variant.sizeFor(manifest.requireInputSize()), variant.mirrorPadding());
+        this.pre = new SamPreprocessor(manifest, variant.sizeFor(manifest.requireInputSize()));
         OrtSession s = shared.session();
         this.inputName = pick(manifest.inputNames(), s.getInputNames(), "input");
         this.outputName = pick(manifest.outputNames(), s.getOutputNames(), "output");

@@ -11,11 +11,7 @@ import dev.saaflink.models.store.ModelManifest;
  *   <li>resize (Pillow bilinear, {@link PilBilinear}) so the longest side becomes {@code S = input.size}; the
  *       other side becomes {@code int(side * (S / longest) + 0.5)}, e.g. 1500x1000 to 1024x683;</li>
  *   <li>normalise each channel: {@code (value - mean[c]) / std[c]} in float32, on the 0..255 scale;</li>
- *   <li>pad bottom and right to S x S: with zeros (after normalisation, so padding is exactly 0), as SAM does; or,
- *       with {@code mirrorPadding}, with the image's mirror image (column {@code rw + i} takes column
- *       {@code rw - 1 - i}, row {@code rh + j} row {@code rh - 1 - j}, reflected again where the image is shorter than
- *       the padding), so that the cells at the image's right and bottom edges see image-like content instead of a
- *       flat wall (issue 15: on MTD these edge cells scored as anomalous on every frame);</li>
+ *   <li>zero-pad bottom and right to S x S (after normalisation, so padding is exactly 0);</li>
  *   <li>lay out as NCHW float32 {@code [1, 3, S, S]}.</li>
  * </ol>
  *
@@ -38,23 +34,16 @@ public final class SamPreprocessor {
     private final float[] mean;
     private final float[] std;
     private final boolean modelIsBgr;
-    private final boolean mirrorPadding;
 
     public SamPreprocessor(ModelManifest manifest) {
         this(manifest, manifest.requireInputSize());
     }
 
-    /** Zero padding, as SAM does; see {@link #SamPreprocessor(ModelManifest, int, boolean)}. */
-    public SamPreprocessor(ModelManifest manifest, int size) {
-        this(manifest, size, false);
-    }
-
     /**
      * Pre-processing for a model frame of {@code size} instead of the manifest's {@code input.size}: for an encoder
-     * rewritten to a smaller input ({@link EncoderInputSize}), with the manifest's mean, std and colour order; the
-     * padding right of and below the image is zeros, or with {@code mirrorPadding} the image's mirror image.
+     * rewritten to a smaller input ({@link EncoderInputSize}), with the manifest's mean, std and colour order.
      */
-    public SamPreprocessor(ModelManifest manifest, int size, boolean mirrorPadding) {
+    public SamPreprocessor(ModelManifest manifest, int size) {
         if (size <= 0) {
             throw new IllegalArgumentException("model frame size must be positive, got " + size);
         }
@@ -68,7 +57,6 @@ public final class SamPreprocessor {
         this.mean = new float[] {(float) m[0], (float) m[1], (float) m[2]};
         this.std = new float[] {(float) s[0], (float) s[1], (float) s[2]};
         this.modelIsBgr = manifest.colorOrder().equals("BGR");
-        this.mirrorPadding = mirrorPadding;
     }
 
     /** Side of the square model frame. */
@@ -110,29 +98,7 @@ public final class SamPreprocessor {
                     out[o + x] = ((px[in] & 0xFF) - m) / s;
                 }
             }
-            if (mirrorPadding) {
-                mirror(out, off, rw, rh);
-            }
         }
         return new SamInput(out, size, rw, rh);
-    }
-
-    /** Fills one plane's padding with the mirror image of its {@code rw x rh} image (see the class comment). */
-    private void mirror(float[] out, int off, int rw, int rh) {
-        for (int y = 0; y < rh; y++) {
-            int row = off + y * size;
-            for (int x = rw; x < size; x++) {
-                out[row + x] = out[row + reflect(x, rw)];
-            }
-        }
-        for (int y = rh; y < size; y++) {
-            System.arraycopy(out, off + reflect(y, rh) * size, out, off + y * size, size);
-        }
-    }
-
-    /** Index {@code i >= 0} folded into {@code [0, n)} by repeated reflection at the edges (…, 1, 0 | 0, 1, …). */
-    static int reflect(int i, int n) {
-        int m = i % (2 * n);
-        return m < n ? m : 2 * n - 1 - m;
     }
 }

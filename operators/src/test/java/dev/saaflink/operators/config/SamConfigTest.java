@@ -3,7 +3,6 @@ package dev.saaflink.operators.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.saaflink.models.sam.EncoderVariant;
 import dev.saaflink.models.sam.MiniSam;
 import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.models.store.ModelIntegrityException;
@@ -136,9 +135,9 @@ class SamConfigTest {
         assertThat(parse("", dir).getSam().encoderVariant().isAsExported()).isTrue();
         // The shipped default config takes the measured CPU default (README, "CPU levers").
         assertThat(InspectionConfigLoader.loadDefault().getSam().encoderVariant())
-                .isEqualTo(new dev.saaflink.models.sam.EncoderVariant(576, true, true));
+                .isEqualTo(new dev.saaflink.models.sam.EncoderVariant(576, true));
         assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getPoolCells()).isEqualTo(3);
-        assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getBorderCells()).isEqualTo(3);
+        assertThat(InspectionConfigLoader.loadDefault().getStreamContext().getBorderCells()).isEqualTo(4);
         SamConfig c = parse("sam:\n  type: minisam\n  inputSize: 512\n  int8: true\n", dir).getSam();
         assertThat(c.encoderVariant()).isEqualTo(new dev.saaflink.models.sam.EncoderVariant(512, true));
         // 1024 is the export's own size: the graph is used as it is.
@@ -148,22 +147,5 @@ class SamConfigTest {
         bundle(dir);
         assertThatThrownBy(() -> parse(FILES + "  inputSize: 512\n", dir))
                 .hasMessageContaining("sam.inputSize: only applies");
-    }
-
-    @Test
-    void paddingIsZeroUnlessMirrorIsAsked(@TempDir Path dir) throws Exception {
-        assertThat(parse("sam:\n  inputSize: 576\n", dir).getSam().encoderVariant().mirrorPadding()).isFalse();
-        EncoderVariant v = parse("sam:\n  inputSize: 576\n  padding: mirror\n", dir).getSam().encoderVariant();
-        assertThat(v).isEqualTo(new EncoderVariant(576, false, true));
-        assertThat(v.key()).isEqualTo(new EncoderVariant(576, false).key()); // same graph, same shared session
-        assertThat(parse("sam:\n  padding: zero\n", dir).getSam().encoderVariant())
-                .isEqualTo(EncoderVariant.asExported());
-        assertThatThrownBy(() -> parse("sam:\n  padding: reflect\n", dir))
-                .hasMessageContaining("sam.padding").hasMessageContaining("'zero' or 'mirror'");
-        bundle(dir);
-        // padding changes the input, not the graph: a user-exported pair takes it too
-        SamConfig files = parse(FILES + "  padding: mirror\n", dir).getSam();
-        assertThat(files.encoderVariant().mirrorPadding()).isTrue();
-        assertThat(files.encoderVariant().isAsExported()).isTrue();
     }
 }
