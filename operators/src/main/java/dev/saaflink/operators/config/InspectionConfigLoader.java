@@ -51,7 +51,9 @@ public final class InspectionConfigLoader {
             "sharpenOutside", "sharpenMaxMaskFraction", "imageScore", "imageScoreFraction");
     private static final Set<String> STREAM_CONTEXT_KEYS = Set.of("enabled", "memoryFrames", "patchesPerFrame",
             "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask",
-            "admission");
+            "admission", "darkLines");
+    private static final Set<String> DARK_LINES_KEYS = Set.of("enabled", "size", "quantile", "window", "band",
+            "sigma", "weight");
     private static final Set<String> ADMISSION_KEYS = Set.of("enabled", "quantile", "factor", "window",
             "maxMaskedFraction");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
@@ -291,7 +293,19 @@ public final class InspectionConfigLoader {
                         : StreamContextConfig.DEFAULT_IDLE_TTL,
                 n.has("maxCamerasPerSubtask") ? n.integer("maxCamerasPerSubtask")
                         : StreamContextConfig.DEFAULT_MAX_CAMERAS_PER_SUBTASK,
-                n.has("admission") ? toAdmission(n.child("admission")) : MemoryAdmissionConfig.off());
+                n.has("admission") ? toAdmission(n.child("admission")) : MemoryAdmissionConfig.off(),
+                n.has("darkLines") ? toDarkLines(n.child("darkLines")) : DarkLinesConfig.off());
+    }
+
+    private static DarkLinesConfig toDarkLines(Node n) {
+        n.onlyKeys(DARK_LINES_KEYS);
+        return new DarkLinesConfig(n.has("enabled") && n.bool("enabled"),
+                n.has("size") ? n.integer("size") : DarkLinesConfig.DEFAULT_SIZE,
+                n.has("quantile") ? n.number("quantile") : DarkLinesConfig.DEFAULT_QUANTILE,
+                n.has("window") ? n.integer("window") : DarkLinesConfig.DEFAULT_WINDOW,
+                n.has("band") ? n.number("band") : DarkLinesConfig.DEFAULT_BAND,
+                n.has("sigma") ? n.number("sigma") : DarkLinesConfig.DEFAULT_SIGMA,
+                n.has("weight") ? n.number("weight") : DarkLinesConfig.DEFAULT_WEIGHT);
     }
 
     private static MemoryAdmissionConfig toAdmission(Node n) {

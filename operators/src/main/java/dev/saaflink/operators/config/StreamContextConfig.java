@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  *   <li>{@code admission}: what of a scored frame enters the memory ({@link MemoryAdmissionConfig}): patches
  *       scoring above a quantile of recent remembered scores are left out, so a run of defects does not fill the
  *       memory with defects;</li>
+ *   <li>{@code darkLines}: a pixel-level channel for thin dark marks, scored against the camera's recent frames and
+ *       added to the anomaly map ({@link DarkLinesConfig});</li>
  *   <li>{@code maxCamerasPerSubtask}: most keys (camera and category) that hold a memory on one subtask of the
  *       operator; a frame that would start one more becomes a dead letter ({@code TOO_MANY_CAMERAS}) and allocates
  *       nothing. Keys whose memory expired free their place. Bounds the heap a producer that invents camera ids can
@@ -64,6 +66,7 @@ public final class StreamContextConfig implements Serializable {
     private final Duration idleTtl;
     private final int maxCamerasPerSubtask;
     private final MemoryAdmissionConfig admission;
+    private final DarkLinesConfig darkLines;
 
     /** @throws InvalidConfigException naming the field when a value is out of range */
     public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
@@ -84,8 +87,19 @@ public final class StreamContextConfig implements Serializable {
     public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
                                int warmupFrames, int poolCells, int borderCells, Duration idleTtl,
                                int maxCamerasPerSubtask, MemoryAdmissionConfig admission) {
+        this(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells, borderCells, idleTtl,
+                maxCamerasPerSubtask, admission, DarkLinesConfig.off());
+    }
+
+    /** As above, with the dark-line channel (the constructors above leave it off). */
+    public StreamContextConfig(boolean enabled, int memoryFrames, int patchesPerFrame, double lowestFraction,
+                               int warmupFrames, int poolCells, int borderCells, Duration idleTtl,
+                               int maxCamerasPerSubtask, MemoryAdmissionConfig admission, DarkLinesConfig darkLines) {
         if (admission == null) {
             throw new InvalidConfigException("streamContext.admission: missing");
+        }
+        if (darkLines == null) {
+            throw new InvalidConfigException("streamContext.darkLines: missing");
         }
         if (idleTtl == null || idleTtl.isNegative()) {
             throw new InvalidConfigException("streamContext.idleTtl: must be 0 or a positive duration, got " + idleTtl);
@@ -124,18 +138,25 @@ public final class StreamContextConfig implements Serializable {
         this.idleTtl = idleTtl;
         this.maxCamerasPerSubtask = maxCamerasPerSubtask;
         this.admission = admission;
+        this.darkLines = darkLines;
     }
 
     /** This config with other bounds on keys. */
     public StreamContextConfig withKeyBounds(Duration idleTtl, int maxCamerasPerSubtask) {
         return new StreamContextConfig(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells,
-                borderCells, idleTtl, maxCamerasPerSubtask, admission);
+                borderCells, idleTtl, maxCamerasPerSubtask, admission, darkLines);
     }
 
     /** This config with another admission gate. */
     public StreamContextConfig withAdmission(MemoryAdmissionConfig admission) {
         return new StreamContextConfig(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells,
-                borderCells, idleTtl, maxCamerasPerSubtask, admission);
+                borderCells, idleTtl, maxCamerasPerSubtask, admission, darkLines);
+    }
+
+    /** This config with another dark-line channel. */
+    public StreamContextConfig withDarkLines(DarkLinesConfig darkLines) {
+        return new StreamContextConfig(enabled, memoryFrames, patchesPerFrame, lowestFraction, warmupFrames, poolCells,
+                borderCells, idleTtl, maxCamerasPerSubtask, admission, darkLines);
     }
 
     /** On, with the defaults above; the admission gate off (measured: it costs quality on MTD, docs/EXPERIMENTS.md). */
@@ -190,6 +211,11 @@ public final class StreamContextConfig implements Serializable {
         return admission;
     }
 
+    /** The dark-line channel ({@link DarkLinesConfig#off} unless configured). */
+    public DarkLinesConfig getDarkLines() {
+        return darkLines;
+    }
+
     /** Most keys holding a memory on one subtask. */
     public int getMaxCamerasPerSubtask() {
         return maxCamerasPerSubtask;
@@ -237,7 +263,7 @@ public final class StreamContextConfig implements Serializable {
     public String toString() {
         return "StreamContextConfig{enabled=" + enabled + ", memoryFrames=" + memoryFrames + ", patchesPerFrame="
                 + patchesPerFrame + ", lowestFraction=" + lowestFraction + ", warmupFrames=" + warmupFrames
-                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", " + admission + ", idleTtl=" + idleTtl
+                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", " + admission + ", " + darkLines + ", idleTtl=" + idleTtl
                 + ", maxCamerasPerSubtask=" + maxCamerasPerSubtask + "}";
     }
 }

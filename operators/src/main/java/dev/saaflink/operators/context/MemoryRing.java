@@ -19,6 +19,8 @@ public final class MemoryRing {
     public float[] admissionHistory;
     /** {@link StreamMemory#leftOutInARow}. */
     public int leftOutInARow;
+    /** The dark-line channel's history ({@link StreamMemory#darkLineHistory}); at most a few hundred floats. */
+    public float[] darkLineHistory;
 
     public MemoryRing() {}
 
@@ -33,6 +35,7 @@ public final class MemoryRing {
         r.added = memory.added;
         r.admissionHistory = memory.admissionHistory;
         r.leftOutInARow = memory.leftOutInARow;
+        r.darkLineHistory = memory.darkLineHistory;
         return r;
     }
 
@@ -54,6 +57,7 @@ public final class MemoryRing {
         m.added = added;
         m.admissionHistory = admissionHistory;
         m.leftOutInARow = leftOutInARow;
+        m.darkLineHistory = darkLineHistory;
         return m;
     }
 

@@ -6,9 +6,11 @@ import dev.saaflink.models.runtime.SessionSettings;
 import dev.saaflink.models.saliency.MemoryScoring;
 import dev.saaflink.models.saliency.OnnxMemoryScorer;
 import dev.saaflink.models.sam.SamEmbedding;
+import dev.saaflink.operators.config.DarkLinesConfig;
 import dev.saaflink.operators.config.MemoryAdmissionConfig;
 import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.pipeline.FrameInProgress;
+import dev.saaflink.operators.pipeline.SparseMap;
 import dev.saaflink.operators.saa.SaliencyBackend;
 import dev.saaflink.operators.stages.SaliencyStage;
 
@@ -124,8 +126,23 @@ public final class StreamContextScorer implements AutoCloseable {
         StreamMemory m = memoryFor(emb, memory);
         Scored s = scoreAndRemember(emb, m);
         p.saliency = SaliencyStage.gridToImage(s.grid(), s.width(), s.height(), emb);
+        p.darkLines = darkLines(p, m);
         p.recordStage(STAGE, t0);
         return m;
+    }
+
+    /**
+     * The frame's dark-line channel against the camera's history, whose window then takes the frame's quantile;
+     * null when the channel is off.
+     */
+    private SparseMap darkLines(FrameInProgress p, StreamMemory m) {
+        DarkLinesConfig dl = config.getDarkLines();
+        if (!dl.isEnabled()) {
+            return null;
+        }
+        DarkLines.Result r = DarkLines.score(p.frame.image, dl, m.darkLineHistory);
+        m.darkLineHistory = MemoryAdmission.push(m.darkLineHistory, r.quantile(), dl.getWindow());
+        return r.map();
     }
 
     /**
@@ -139,6 +156,7 @@ public final class StreamContextScorer implements AutoCloseable {
         int w = emb.validGridW();
         int h = emb.validGridH();
         m.add(sample(query(emb, w, h), w * h, emb.channels, m.perFrame));
+        darkLines(p, m); // a seed's quantile enters the history too; the channel itself is not used
         return m;
     }
 

@@ -31,6 +31,11 @@ public final class StreamMemory {
     public float[] admissionHistory;
     /** Scored frames the admission gate has kept out of the memory in a row (reset by every remembered frame). */
     public int leftOutInARow;
+    /**
+     * The dark-line channel's history ({@link DarkLines}): the top-hat quantiles of the camera's last frames, oldest
+     * first; null or empty before its first frame.
+     */
+    public float[] darkLineHistory;
 
     public StreamMemory() {}
 

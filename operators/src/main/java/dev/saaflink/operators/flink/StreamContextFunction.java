@@ -339,6 +339,7 @@ public final class StreamContextFunction extends KeyedProcessFunction<String, Fr
             LOG.warn("Stream-context saliency of frame {} of camera {} took over {} ms: cancelled, memory unchanged",
                     p.frame.frameId, p.frame.cameraId, timeoutMs);
             p.saliency = null;
+            p.darkLines = null;
             p.failure = new StageFailure(STAGE, RejectReason.TIMEOUT, "java.util.concurrent.TimeoutException",
                     STAGE + " did not finish within " + timeoutMs + " ms (streamContextTimeoutMillis)");
             return false;

@@ -33,6 +33,11 @@ public final class FrameInProgress {
     public float[] saliency;
     /** The saliency scaled down, kept for the anomaly map after the full-size one is dropped (segmentation). */
     public SmallMap saliencyMap;
+    /**
+     * The stream context's dark-line channel at frame size, already weighted (added to the anomaly map in fusion);
+     * null when {@code streamContext.darkLines} is off.
+     */
+    public SparseMap darkLines;
     public List<SegmentedRegion> regions;
     /**
      * The detector's boxes when it ran as its own branch of the fan-out ({@code regionGenerator: groundingdino});
@@ -77,6 +82,7 @@ public final class FrameInProgress {
         c.embedding = embedding;
         c.saliency = saliency;
         c.saliencyMap = saliencyMap;
+        c.darkLines = darkLines;
         c.regions = regions;
         c.detected = detected;
         c.featureGrid = featureGrid;

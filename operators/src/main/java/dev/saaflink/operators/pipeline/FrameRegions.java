@@ -30,6 +30,8 @@ public final class FrameRegions {
     public List<SegmentedRegion> regions;
     /** The frame's saliency, scaled down (for {@code anomalyMap.source: saliency}); null when not kept. */
     public SmallMap saliencyMap;
+    /** {@link FrameInProgress#darkLines}: added to the smoothed saliency map in fusion; null when off. */
+    public SparseMap darkLines;
     public Map<String, Double> stageMs;
     /**
      * The record the frame came from, without its value (coordinates, key, size, SHA-256): fusion builds its dead
@@ -53,6 +55,7 @@ public final class FrameRegions {
         r.height = p.frame.image.height;
         r.regions = p.regions;
         r.saliencyMap = p.saliencyMap;
+        r.darkLines = p.darkLines;
         r.stageMs = p.stageMs;
         r.source = DeadLetters.sourceOf(p.frame.source);
         return r;

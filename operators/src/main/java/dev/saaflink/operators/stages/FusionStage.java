@@ -52,7 +52,8 @@ public final class FusionStage {
 
     /**
      * Rescoring and top-K as SAA+ does; the map is the region fusion or, with {@code anomalyMap.source: saliency},
-     * the frame's saliency ({@link FrameRegions#saliencyMap}) at image size, smoothed, and with
+     * the frame's saliency ({@link FrameRegions#saliencyMap}) at image size, smoothed, plus the stream context's
+     * dark-line channel ({@link FrameRegions#darkLines}) when it is on, and with
      * {@code anomalyMap.sharpen: masks} sharpened with the kept regions' masks ({@link MapSharpening}). A frame that
      * carries no saliency map (e.g. from a job started with the other setting) falls back to the region fusion.
      */
@@ -74,6 +75,9 @@ public final class FusionStage {
             double sigma = mapConfig.getSmoothing() * Math.max(small.width, small.height);
             SmallMap blurred = small.blurred(sigma);
             map = blurred.at(frame.width, frame.height);
+            if (frame.darkLines != null) {
+                frame.darkLines.addTo(map, frame.width, frame.height); // thin dark marks at pixel resolution
+            }
             if (mapConfig.getSharpen() == AnomalyMapConfig.Sharpen.MASKS) {
                 map = sharpen(map, frame, regions, kept, mapConfig);
             }

@@ -212,4 +212,32 @@ class StreamContextConfigLoaderTest {
         assertThatThrownBy(() -> parse("streamContext: {admission: {window: 0}}\n"))
                 .hasMessageContaining("streamContext.admission.window");
     }
+
+    @Test
+    void theDarkLineChannelIsReadWithItsDefaults() {
+        assertThat(parse("").getDarkLines().isEnabled()).isFalse();
+        assertThat(StreamContextConfig.defaults().getDarkLines().isEnabled()).isFalse();
+        DarkLinesConfig bundled = InspectionConfigLoader.loadDefault().getStreamContext().getDarkLines();
+        assertThat(bundled.isEnabled()).as("on in the shipped config (chosen on MTD's tune half)").isTrue();
+        assertThat(bundled.getSize()).isEqualTo(7);
+        assertThat(bundled.getWeight()).isEqualTo(1.3);
+        DarkLinesConfig d = parse("""
+                streamContext:
+                  darkLines: {enabled: true, size: 9, quantile: 0.99, window: 16, band: 0.05, sigma: 0.01, weight: 2}
+                """).getDarkLines();
+        assertThat(d.isEnabled()).isTrue();
+        assertThat(d.getSize()).isEqualTo(9);
+        assertThat(d.getQuantile()).isEqualTo(0.99);
+        assertThat(d.getWindow()).isEqualTo(16);
+        assertThat(d.getBand()).isEqualTo(0.05);
+        assertThat(d.getSigma()).isEqualTo(0.01);
+        assertThat(d.getWeight()).isEqualTo(2.0);
+        assertThat(parse("streamContext: {darkLines: {enabled: true}}\n").getDarkLines().getQuantile())
+                .isEqualTo(DarkLinesConfig.DEFAULT_QUANTILE);
+        assertThatThrownBy(() -> parse("streamContext: {darkLines: {size: 8}}\n"))
+                .isInstanceOf(InvalidConfigException.class)
+                .hasMessageContaining("streamContext.darkLines.size: must be odd");
+        assertThatThrownBy(() -> parse("streamContext: {darkLines: {wieght: 1}}\n"))
+                .hasMessageContaining("streamContext.darkLines.wieght: unknown key");
+    }
 }

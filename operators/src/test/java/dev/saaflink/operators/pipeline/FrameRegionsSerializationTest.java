@@ -80,10 +80,12 @@ class FrameRegionsSerializationTest {
         Map<String, Double> stageMs = new LinkedHashMap<>();
         stageMs.put("decode", 1.5);
         r.stageMs = stageMs;
+        r.darkLines = new SparseMap(4, 3, new int[] {1, 7}, new float[] {0.25f, 0.5f});
 
         FrameRegions back = roundTrip(FrameRegions.class, r);
 
         assertThat(back.configVersion).isEqualTo("x-v2");
+        assertThat(back.darkLines.index).containsExactly(1, 7);
         assertSameConfig(back.config, LIVE);
         assertThat(back).usingRecursiveComparison().isEqualTo(r);
     }

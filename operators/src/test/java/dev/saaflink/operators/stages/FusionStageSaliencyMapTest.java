@@ -57,6 +57,22 @@ class FusionStageSaliencyMapTest {
     }
 
     @Test
+    void theDarkLineChannelIsAddedToTheSmoothedMapAndRaisesTheImageScore() {
+        FrameRegions f = withSaliency(new SmallMap(FusionFixtures.SALIENCY.clone(), 4, 4));
+        // pixel 12 = (0, 3): saliency 0, a dark mark of 1.0 there; pixel 6 (the peak, 0.875) gets 0.0625
+        f.darkLines = new dev.saaflink.operators.pipeline.SparseMap(4, 4, new int[] {6, 12}, new float[] {0.0625f, 1f});
+        FusionStage.Fused s = FusionStage.fuse(f, CATEGORY, PARAMS,
+                new AnomalyMapConfig(AnomalyMapConfig.Source.SALIENCY, 0));
+        double[] expected = saliencyAsDoubles();
+        expected[6] += 0.0625;
+        expected[12] += 1.0;
+        assertThat(s.map).containsExactly(expected);
+        assertThat(s.imageScore).isEqualTo(1.0);
+        // the region fusion (SAA+'s map) does not take it
+        assertThat(FusionStage.fuse(f, CATEGORY, PARAMS, AnomalyMapConfig.regions()).map[12]).isZero();
+    }
+
+    @Test
     void smoothingIsAGaussianOfSigmaSmoothingTimesTheLongerSide() {
         // smoothing may be at most 0.1: sigma = 0.1 · max(4, 4) = 0.4 px (kernel of 2·ceil(1.2) + 1 = 5 taps).
         FrameRegions f = withSaliency(new SmallMap(FusionFixtures.SALIENCY.clone(), 4, 4));
