@@ -5,26 +5,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.saaflink.models.image.RgbImage;
 import dev.saaflink.models.sam.SamEmbedding;
-import dev.saaflink.operators.config.InspectionConfigLoader;
 import dev.saaflink.operators.config.MemoryAdmissionConfig;
 import dev.saaflink.operators.config.StreamContextConfig;
 import dev.saaflink.operators.context.MemoryRing;
-import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.pipeline.FrameInProgress;
-import dev.saaflink.operators.pipeline.PipelineSettings;
-import dev.saaflink.operators.saa.SaliencyBackend;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,42 +32,28 @@ class StreamContextAdmissionTest {
     private static final MemoryAdmissionConfig GATE = new MemoryAdmissionConfig(true, 0.5, 1, 16, 0.5);
     private static final float FP16_EPS = 0x1p-10f;
 
-    private final List<KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress>> harnesses =
-            new ArrayList<>();
-    private long time;
+    /** One per gate setting; every operator it starts or restores has that setting. */
+    private final Map<MemoryAdmissionConfig, StreamContextHarness> harnesses = new HashMap<>();
 
     @AfterEach
     void close() throws Exception {
-        for (var h : harnesses) {
+        for (var h : harnesses.values()) {
             h.close();
         }
     }
 
-    private static PipelineSettings settings(MemoryAdmissionConfig gate) {
-        PipelineSettings s = new PipelineSettings(InspectionConfigLoader.loadDefault()
-                .withStreamContext(CONTEXT.withAdmission(gate).withKeyBounds(java.time.Duration.ZERO, 64)));
-        s.saliencyBackend = SaliencyBackend.JAVA;
-        return s;
+    private StreamContextHarness of(MemoryAdmissionConfig gate) {
+        return harnesses.computeIfAbsent(gate, g -> new StreamContextHarness(CONTEXT.withAdmission(g)));
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> harness(
             MemoryAdmissionConfig gate) throws Exception {
-        var h = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new StreamContextFunction(settings(gate)),
-                StreamContextFunction::key, Types.STRING);
-        harnesses.add(h);
-        return h;
+        return of(gate).start();
     }
 
     private KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> restored(
             OperatorSubtaskState state, MemoryAdmissionConfig gate) throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new StreamContextFunction(settings(gate))), StreamContextFunction::key,
-                Types.STRING);
-        harnesses.add(h);
-        h.setup();
-        h.initializeState(state);
-        h.open();
-        return h;
+        return of(gate).restored(state);
     }
 
     /** Cells p0..p3 as C-vectors, row-major. */
@@ -112,26 +89,12 @@ class StreamContextAdmissionTest {
 
     private FrameInProgress process(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h,
                                     String frameId, SamEmbedding embedding) throws Exception {
-        DecodedFrame f = new DecodedFrame();
-        f.cameraId = "cam-a";
-        f.frameId = frameId;
-        f.category = "mtd";
-        f.image = new RgbImage(4, 4, new byte[4 * 4 * 3]);
-        FrameInProgress p = new FrameInProgress(f, InspectionConfigLoader.loadDefault().resolve("mtd"), 1L);
-        p.embedding = embedding;
-        h.processElement(p, ++time);
-        List<FrameInProgress> out = h.extractOutputValues();
-        h.getOutput().clear();
-        assertThat(out).hasSize(1);
-        assertThat(out.get(0).failed()).isFalse();
-        return out.get(0);
+        return of(GATE).process(h, frameId, new RgbImage(4, 4, new byte[4 * 4 * 3]), embedding);
     }
 
-    private static MemoryRing ring(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h)
+    private MemoryRing ring(KeyedOneInputStreamOperatorTestHarness<String, FrameInProgress, FrameInProgress> h)
             throws Exception {
-        AbstractStreamOperator<FrameInProgress> op = h.getOperator();
-        op.setCurrentKey("cam-a\u0000mtd");
-        return op.getKeyedStateStore().getState(StreamContextFunction.ringDescriptor(CONTEXT)).value();
+        return of(GATE).ring(h); // the ring's state descriptor is the same with every gate
     }
 
     private static Map<Integer, byte[]> slots(
