@@ -11,7 +11,10 @@ import dev.saaflink.operators.saa.GaussianBlur;
  * {@link StreamMemory#darkLineHistory}.
  *
  * <ol>
- *   <li>luma {@code (299 R + 587 G + 114 B) / 1000}, integer;</li>
+ *   <li>luma {@code (299 R + 587 G + 114 B) / 1000}, integer, then through the sRGB encoding curve as if it were
+ *       linear light ({@link #ENCODE}: {@code 255 · (1.055 · (v / 255)^(1 / 2.4) − 0.055)}, rounded), which spreads
+ *       the dark tones: a mark 10 levels darker on a dark tile then counts about as much as one 30 levels darker on a
+ *       bright one (measured: with the raw luma the channel found no cracks on MTD, docs/EXPERIMENTS.md);</li>
  *   <li>black top-hat: grey closing (the maximum, then the minimum, over a {@code size × size} square; at the frame's
  *       edges the square is mirrored back into the frame, {@code d c b a | a b c d}) minus the luma, an integer in
  *       [0, 255];</li>
@@ -28,6 +31,17 @@ public final class DarkLines {
     /** Smallest value kept in the sparse map (map units; the stream-context map's values are ~0.03). */
     static final float KEEP_ABOVE = 1e-4f;
 
+    /** The sRGB encoding curve on 0..255, rounded: what a grey value becomes when taken as linear light. */
+    static final int[] ENCODE = new int[256];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            double x = v / 255.0;
+            double e = x <= 0.0031308 ? 12.92 * x : 1.055 * Math.pow(x, 1 / 2.4) - 0.055;
+            ENCODE[v] = (int) Math.round(255 * e);
+        }
+    }
+
     private DarkLines() {}
 
     /** A frame's channel and the quantile that goes into the camera's history. */
@@ -40,7 +54,7 @@ public final class DarkLines {
     public static Result score(RgbImage image, DarkLinesConfig config, float[] history) {
         int w = image.width;
         int h = image.height;
-        int[] th = topHat(luma(image), w, h, config.getSize());
+        int[] th = topHat(encodedLuma(image), w, h, config.getSize());
         float q = quantile(th, config.getQuantile());
         float ref = history == null || history.length == 0 ? q : MemoryAdmission.median(history);
         ref = Math.max(ref, 1f);
@@ -73,6 +87,15 @@ public final class DarkLines {
             out[i] = ((rgb[3 * i] & 0xFF) * 299 + (rgb[3 * i + 1] & 0xFF) * 587 + (rgb[3 * i + 2] & 0xFF) * 114) / 1000;
         }
         return out;
+    }
+
+    /** {@link #luma} through {@link #ENCODE}: the values the top-hat is taken of. */
+    static int[] encodedLuma(RgbImage image) {
+        int[] l = luma(image);
+        for (int i = 0; i < l.length; i++) {
+            l[i] = ENCODE[l[i]];
+        }
+        return l;
     }
 
     /** Grey closing over a {@code size × size} square (edges mirrored) minus the image. */

@@ -33,6 +33,19 @@ class DarkLinesTest {
     }
 
     @Test
+    void theLumaGoesThroughTheSrgbEncodingCurve() {
+        // 255 · (1.055 · (v / 255)^(1 / 2.4) − 0.055): 100 -> 168.1, 40 -> 110.3, 34 -> 102.2, 32 -> 99.3; below
+        // 0.0031308 · 255 = 0.8 the curve is linear (12.92 v), so 0 stays 0.
+        assertThat(DarkLines.ENCODE[0]).isZero();
+        assertThat(DarkLines.ENCODE[255]).isEqualTo(255);
+        assertThat(DarkLines.ENCODE[100]).isEqualTo(168);
+        assertThat(DarkLines.ENCODE[40]).isEqualTo(110);
+        assertThat(DarkLines.ENCODE[34]).isEqualTo(102);
+        assertThat(DarkLines.ENCODE[32]).isEqualTo(99);
+        assertThat(DarkLines.encodedLuma(withColumn(2, 1, 100, 0, 40))).containsExactly(110, 168);
+    }
+
+    @Test
     void topHatIsHowMuchDarkerAPixelIsThanItsClosing() {
         // 5 x 5 of 100 with a dark column of 40 at x = 2: the 3 x 3 maximum is 100 everywhere (each window reaches a
         // 100), so the closing is 100 and the top-hat is 60 on the line, 0 elsewhere.
@@ -68,15 +81,15 @@ class DarkLinesTest {
 
     @Test
     void excessOverTheHistorysMedianRelativeToIt() {
-        // 20 x 20 of 100, a dark column of 40 at x = 10: top-hat 60 on the line. History 10, 30, 20: median 20, so
-        // the line's value is (60 - 20) / 20 = 2, times weight 2 = 4, and only the line's 20 pixels are kept.
+        // 20 x 20 of 100, a dark column of 40 at x = 10: encoded 168 and 110, top-hat 58 on the line. History 10, 30,
+        // 20: median 20, so the line's value is (58 - 20) / 20 = 1.9, times weight 2 = 3.8; only the line is kept.
         DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 2);
         DarkLines.Result r = DarkLines.score(withColumn(20, 20, 100, 10, 40), c, new float[] {10, 30, 20});
         SparseMap m = r.map();
         assertThat(m.size()).isEqualTo(20);
         for (int y = 0; y < 20; y++) {
             assertThat(m.index[y]).isEqualTo(y * 20 + 10);
-            assertThat(m.value[y]).isCloseTo(4f, within(1e-6f));
+            assertThat(m.value[y]).isCloseTo(3.8f, within(1e-6f));
         }
         // The frame's own 0.9 quantile: 380 of its 400 top-hat values are 0, so 0.
         assertThat(r.quantile()).isZero();
@@ -85,34 +98,34 @@ class DarkLinesTest {
     @Test
     void theEdgeBandIsLeftOutAndTheFirstFrameIsItsOwnReference() {
         // band 0.1 of 20 px: rows 0, 1, 18, 19 out, 16 line pixels left. No history: the reference is the frame's
-        // own quantile (0), raised to 1: (60 - 1) / 1 = 59, times weight 1.
+        // own quantile (0), raised to 1: (58 - 1) / 1 = 57, times weight 1.
         DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0.1, 0, 1);
         SparseMap m = DarkLines.score(withColumn(20, 20, 100, 10, 40), c, null).map();
         assertThat(m.size()).isEqualTo(16);
         assertThat(m.index[0]).isEqualTo(2 * 20 + 10);
-        assertThat(m.value[0]).isEqualTo(59f);
+        assertThat(m.value[0]).isEqualTo(57f);
         // A line in the band itself (x = 1 < 2 columns) leaves nothing.
         assertThat(DarkLines.score(withColumn(20, 20, 100, 1, 40), c, null).map().size()).isZero();
     }
 
     @Test
     void aLineNoDarkerThanTheCamerasUsualMarksScoresNothing() {
-        // the history says this camera's frames reach 60 at their 0.9 quantile: the line is usual here
+        // the history says this camera's frames reach 60 at their 0.9 quantile: the line (58) is usual here
         DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 1);
         assertThat(DarkLines.score(withColumn(20, 20, 100, 10, 40), c, new float[] {60, 70}).map().size()).isZero();
     }
 
     @Test
     void smoothingSpreadsTheLineWithTheBlursWeights() {
-        // sigma 0.05 x 20 = 1 px: the blur's kernel (GaussianBlur) applied along x to a line of 2 -> the centre keeps
-        // k[0] · 2, its neighbours k[1] · 2, and columns 4 px or more away (beyond 3 sigma) get nothing.
+        // sigma 0.05 x 20 = 1 px: the blur's kernel (GaussianBlur) applied along x to a line of (58 - 20) / 20 = 1.9:
+        // the centre keeps k[3] · 1.9, its neighbours k[4] · 1.9, columns 4 px or more away (beyond 3 sigma) nothing.
         DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0.05, 1);
         SparseMap m = DarkLines.score(withColumn(20, 20, 100, 10, 40), c, new float[] {20}).map();
         double[] k = dev.saaflink.operators.saa.GaussianBlur.kernel(1.0); // 7 taps, k[3] the centre
         double[] dense = new double[400];
         m.addTo(dense, 20, 20);
-        assertThat(dense[5 * 20 + 10]).isCloseTo(2 * k[3], within(1e-6));
-        assertThat(dense[5 * 20 + 11]).isCloseTo(2 * k[4], within(1e-6));
+        assertThat(dense[5 * 20 + 10]).isCloseTo(1.9 * k[3], within(1e-6));
+        assertThat(dense[5 * 20 + 11]).isCloseTo(1.9 * k[4], within(1e-6));
         assertThat(dense[5 * 20 + 14]).isZero();
     }
 }

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The dark-line channel in the keyed stream-context operator: its reference is the camera's own history, kept in the
  * ring state (so it survives a snapshot and restore), and its map travels with the frame to fusion. 20 x 20 grey
- * frames; a dark column is a crack-like mark (top-hat 60 under a 3 x 3 closing); the embeddings are all the same.
+ * frames; a dark column (40 on 100) is a crack-like mark (top-hat 58 under a 3 x 3 closing of the encoded luma, 110
+ * on 168); the embeddings are all the same.
  */
 class StreamContextDarkLinesTest {
 
@@ -65,17 +66,17 @@ class StreamContextDarkLinesTest {
         // Clean frames: their 0.9 quantile is 0, so the reference is 1 and they mark nothing.
         assertThat(send(h, "clean-1", 0).darkLines.size()).isZero();
         assertThat(send(h, "clean-2", 0).darkLines.size()).isZero();
-        // One crack on a camera whose frames are clean: (60 - 1) / 1 = 59 on its 20 pixels.
+        // One crack on a camera whose frames are clean: (58 - 1) / 1 = 57 on its 20 pixels.
         FrameInProgress crack = send(h, "crack", 1);
         assertThat(crack.darkLines.size()).isEqualTo(20);
-        assertThat(crack.darkLines.value[0]).isEqualTo(59f);
+        assertThat(crack.darkLines.value[0]).isEqualTo(57f);
         assertThat(FrameRegions.of(crack).darkLines).as("travels to fusion").isSameAs(crack.darkLines);
-        // A camera whose frames all carry 3 such lines (3 x 20 of 400 pixels = 15 %: their 0.9 quantile is 60):
-        // after its window of 3 frames the reference is 60 and the same lines mark nothing.
+        // A camera whose frames all carry 3 such lines (3 x 20 of 400 pixels = 15 %: their 0.9 quantile is 58):
+        // after its window of 3 frames the reference is 58 and the same lines mark nothing.
         send(h, "lined-1", 3);
         send(h, "lined-2", 3);
         send(h, "lined-3", 3);
-        assertThat(harness.ring(h).darkLineHistory).containsExactly(60f, 60f, 60f);
+        assertThat(harness.ring(h).darkLineHistory).containsExactly(58f, 58f, 58f);
         assertThat(send(h, "lined-4", 3).darkLines.size()).isZero();
     }
 
@@ -85,8 +86,8 @@ class StreamContextDarkLinesTest {
         send(h, "lined-1", 3);
         send(h, "lined-2", 3);
         var r = harness.restored(h.snapshot(1L, 1L));
-        assertThat(harness.ring(r).darkLineHistory).containsExactly(60f, 60f);
-        // After the restore the camera's reference is still 60: its usual lines mark nothing, as before it.
+        assertThat(harness.ring(r).darkLineHistory).containsExactly(58f, 58f);
+        // After the restore the camera's reference is still 58: its usual lines mark nothing, as before it.
         assertThat(send(r, "lined-3", 3).darkLines.size()).isZero();
         assertThat(send(h, "lined-3", 3).darkLines.size()).isZero();
     }
