@@ -34,6 +34,7 @@ if __name__ == '__main__':
     ap.add_argument('--quantile', type=float, default=0.999)
     ap.add_argument('--window', type=int, default=48)
     ap.add_argument('--lams', default='0,20,30,40')
+    ap.add_argument('--caps', default='0', help='caps on the channel, in units of s (0: none)')
     ap.add_argument('--raw', action='store_true', help='the luma as decoded, without the sRGB encoding curve')
     a = ap.parse_args()
     z = np.load(a.grids)
@@ -57,8 +58,8 @@ if __name__ == '__main__':
     T = np.array(T); Y = np.array([m.any() for m in M])
     s = float(np.median([m.max() for m in A]))
     print('frames', len(A), 'median stream-map peak s =', round(s, 5))
-    for lam in [float(v) for v in a.lams.split(',')]:
-        maps = [x / s + lam * c for x, c in zip(A, C)]
+    for lam, cap in [(float(l), float(c)) for l in a.lams.split(',') for c in a.caps.split(',')]:
+        maps = [x / s + (np.minimum(lam * c, cap) if cap > 0 else lam * c) for x, c in zip(A, C)]
         r = metrics(maps, M)
         peaks = np.array([m.max() for m in maps])
         per, peri = {}, {}
@@ -66,5 +67,5 @@ if __name__ == '__main__':
             sel = (T == t) | (T == 'free')
             per[t] = round(metrics([maps[k] for k in np.flatnonzero(sel)], [M[k] for k in np.flatnonzero(sel)])['pixelMaxF1'], 1)
             peri[t] = round(auroc(peaks[sel], Y[sel]), 1)
-        print(dict(lam=lam, weight=round(lam * s, 3), **{k: round(float(v), 2) for k, v in r.items()},
+        print(dict(lam=lam, cap=cap, weight=round(lam * s, 3), **{k: round(float(v), 2) for k, v in r.items()},
                    perTypePixelMaxF1=per, perTypeImageAuroc=peri), flush=True)

@@ -9,7 +9,9 @@ import java.io.Serializable;
  * a pixel is than its surroundings) is compared with the camera's own recent frames: its excess over the median of the
  * last {@link #getWindow} frames' {@link #getQuantile} quantiles, relative to that median, smoothed with a Gaussian of
  * {@link #getSigma} × the frame's longer side, outside a band of {@link #getBand} × each side along the frame's edges
- * (tile edges and chamfers are dark lines too), is added to the anomaly map × {@link #getWeight}. No labels: a mark
+ * (tile edges and chamfers are dark lines too), times {@link #getWeight} and at most {@link #getCap}, is added to the
+ * anomaly map. The cap keeps a mark on the map's own scale (about a typical frame's peak): uncapped, the darkest
+ * marks of defect-free frames outranked every other defect and ruled the image score. No labels: a mark
  * counts only when it is darker than what the camera's recent frames show at their own top quantile.
  * Immutable; validated at construction.
  *
@@ -24,6 +26,7 @@ public final class DarkLinesConfig implements Serializable {
     public static final double DEFAULT_BAND = 0.03;
     public static final double DEFAULT_SIGMA = 0.005;
     public static final double DEFAULT_WEIGHT = 1.3;
+    public static final double DEFAULT_CAP = 0.048;
     /** Longest {@code window}: the history is kept in keyed state with the memory. */
     public static final int MAX_WINDOW = 256;
 
@@ -34,10 +37,11 @@ public final class DarkLinesConfig implements Serializable {
     private final double band;
     private final double sigma;
     private final double weight;
+    private final double cap;
 
     /** @throws InvalidConfigException naming the field when a value is out of range */
     public DarkLinesConfig(boolean enabled, int size, double quantile, int window, double band, double sigma,
-                           double weight) {
+                           double weight, double cap) {
         if (size < 3 || size > 63 || size % 2 == 0) {
             throw new InvalidConfigException("streamContext.darkLines.size: must be odd and in [3, 63], got " + size);
         }
@@ -58,6 +62,9 @@ public final class DarkLinesConfig implements Serializable {
         if (!(weight > 0 && weight <= 100)) {
             throw new InvalidConfigException("streamContext.darkLines.weight: must be in (0, 100], got " + weight);
         }
+        if (!(cap > 0 && cap <= 100)) {
+            throw new InvalidConfigException("streamContext.darkLines.cap: must be in (0, 100], got " + cap);
+        }
         this.enabled = enabled;
         this.size = size;
         this.quantile = quantile;
@@ -65,18 +72,19 @@ public final class DarkLinesConfig implements Serializable {
         this.band = band;
         this.sigma = sigma;
         this.weight = weight;
+        this.cap = cap;
     }
 
     /** On, with the defaults above. */
     public static DarkLinesConfig on() {
         return new DarkLinesConfig(true, DEFAULT_SIZE, DEFAULT_QUANTILE, DEFAULT_WINDOW, DEFAULT_BAND, DEFAULT_SIGMA,
-                DEFAULT_WEIGHT);
+                DEFAULT_WEIGHT, DEFAULT_CAP);
     }
 
     /** Off: the anomaly map is the encoder patches' stream-context map alone. */
     public static DarkLinesConfig off() {
         return new DarkLinesConfig(false, DEFAULT_SIZE, DEFAULT_QUANTILE, DEFAULT_WINDOW, DEFAULT_BAND, DEFAULT_SIGMA,
-                DEFAULT_WEIGHT);
+                DEFAULT_WEIGHT, DEFAULT_CAP);
     }
 
     public boolean isEnabled() {
@@ -113,9 +121,14 @@ public final class DarkLinesConfig implements Serializable {
         return weight;
     }
 
+    /** Most a pixel of the channel adds to the map, in map units. */
+    public double getCap() {
+        return cap;
+    }
+
     @Override
     public String toString() {
         return enabled ? "darkLines{size=" + size + ", quantile=" + quantile + ", window=" + window + ", band=" + band
-                + ", sigma=" + sigma + ", weight=" + weight + "}" : "darkLines{off}";
+                + ", sigma=" + sigma + ", weight=" + weight + ", cap=" + cap + "}" : "darkLines{off}";
     }
 }

@@ -53,7 +53,7 @@ public final class InspectionConfigLoader {
             "lowestFraction", "warmupFrames", "poolCells", "borderCells", "idleTtl", "maxCamerasPerSubtask",
             "admission", "darkLines");
     private static final Set<String> DARK_LINES_KEYS = Set.of("enabled", "size", "quantile", "window", "band",
-            "sigma", "weight");
+            "sigma", "weight", "cap");
     private static final Set<String> ADMISSION_KEYS = Set.of("enabled", "quantile", "factor", "window",
             "maxMaskedFraction");
     private static final Set<String> REGION_GENERATOR_KEYS = Set.of("type", "model");
@@ -305,7 +305,8 @@ public final class InspectionConfigLoader {
                 n.has("window") ? n.integer("window") : DarkLinesConfig.DEFAULT_WINDOW,
                 n.has("band") ? n.number("band") : DarkLinesConfig.DEFAULT_BAND,
                 n.has("sigma") ? n.number("sigma") : DarkLinesConfig.DEFAULT_SIGMA,
-                n.has("weight") ? n.number("weight") : DarkLinesConfig.DEFAULT_WEIGHT);
+                n.has("weight") ? n.number("weight") : DarkLinesConfig.DEFAULT_WEIGHT,
+                n.has("cap") ? n.number("cap") : DarkLinesConfig.DEFAULT_CAP);
     }
 
     private static MemoryAdmissionConfig toAdmission(Node n) {

@@ -22,8 +22,8 @@ import dev.saaflink.operators.saa.GaussianBlur;
  *   <li>reference {@code r} = the median of the camera's last {@code window} quantiles before this frame (the frame's
  *       own while there are none), at least 1;</li>
  *   <li>{@code max(0, tophat − r) / r}, zero in the edge band, smoothed with a Gaussian of sigma × the longer side,
- *       × weight: the values added to the anomaly map, kept as a {@link SparseMap} of the pixels above
- *       {@link #KEEP_ABOVE}.</li>
+ *       × weight, at most cap: the values added to the anomaly map, kept as a {@link SparseMap} of the pixels
+ *       above {@link #KEEP_ABOVE}.</li>
  * </ol>
  */
 public final class DarkLines {
@@ -75,7 +75,7 @@ public final class DarkLines {
             return new Result(new SparseMap(w, h, new int[0], new float[0]), q);
         }
         double[] smooth = GaussianBlur.blur(excess, w, h, config.getSigma() * Math.max(w, h));
-        return new Result(sparse(smooth, w, h, config.getWeight()), q);
+        return new Result(sparse(smooth, w, h, config.getWeight(), (float) config.getCap()), q);
     }
 
     /** Integer luma, row-major. */
@@ -168,8 +168,8 @@ public final class DarkLines {
         return hist.length - 1;
     }
 
-    /** The pixels of {@code map} × weight at or above {@link #KEEP_ABOVE}. */
-    private static SparseMap sparse(double[] map, int w, int h, double weight) {
+    /** The pixels of {@code map} × weight at or above {@link #KEEP_ABOVE}, each at most {@code cap}. */
+    private static SparseMap sparse(double[] map, int w, int h, double weight, float cap) {
         int n = 0;
         for (double v : map) {
             if (v * weight >= KEEP_ABOVE) {
@@ -183,7 +183,7 @@ public final class DarkLines {
             float v = (float) (map[i] * weight);
             if (v >= KEEP_ABOVE) {
                 index[k] = i;
-                value[k++] = v;
+                value[k++] = Math.min(v, cap);
             }
         }
         return new SparseMap(w, h, index, value);

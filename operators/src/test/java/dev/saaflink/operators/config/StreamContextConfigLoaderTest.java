@@ -221,9 +221,10 @@ class StreamContextConfigLoaderTest {
         assertThat(bundled.isEnabled()).as("on in the shipped config (chosen on MTD's tune half)").isTrue();
         assertThat(bundled.getSize()).isEqualTo(7);
         assertThat(bundled.getWeight()).isEqualTo(1.3);
+        assertThat(bundled.getCap()).isEqualTo(0.048);
         DarkLinesConfig d = parse("""
                 streamContext:
-                  darkLines: {enabled: true, size: 9, quantile: 0.99, window: 16, band: 0.05, sigma: 0.01, weight: 2}
+                  darkLines: {enabled: true, size: 9, quantile: 0.99, window: 16, band: 0.05, sigma: 0.01, weight: 2, cap: 0.1}
                 """).getDarkLines();
         assertThat(d.isEnabled()).isTrue();
         assertThat(d.getSize()).isEqualTo(9);
@@ -232,6 +233,7 @@ class StreamContextConfigLoaderTest {
         assertThat(d.getBand()).isEqualTo(0.05);
         assertThat(d.getSigma()).isEqualTo(0.01);
         assertThat(d.getWeight()).isEqualTo(2.0);
+        assertThat(d.getCap()).isEqualTo(0.1);
         assertThat(parse("streamContext: {darkLines: {enabled: true}}\n").getDarkLines().getQuantile())
                 .isEqualTo(DarkLinesConfig.DEFAULT_QUANTILE);
         assertThatThrownBy(() -> parse("streamContext: {darkLines: {size: 8}}\n"))

@@ -83,7 +83,7 @@ class DarkLinesTest {
     void excessOverTheHistorysMedianRelativeToIt() {
         // 20 x 20 of 100, a dark column of 40 at x = 10: encoded 168 and 110, top-hat 58 on the line. History 10, 30,
         // 20: median 20, so the line's value is (58 - 20) / 20 = 1.9, times weight 2 = 3.8; only the line is kept.
-        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 2);
+        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 2, 100);
         DarkLines.Result r = DarkLines.score(withColumn(20, 20, 100, 10, 40), c, new float[] {10, 30, 20});
         SparseMap m = r.map();
         assertThat(m.size()).isEqualTo(20);
@@ -93,13 +93,18 @@ class DarkLinesTest {
         }
         // The frame's own 0.9 quantile: 380 of its 400 top-hat values are 0, so 0.
         assertThat(r.quantile()).isZero();
+        // With a cap of 3 map units the line adds 3, not 3.8.
+        DarkLinesConfig capped = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 2, 3);
+        SparseMap cm = DarkLines.score(withColumn(20, 20, 100, 10, 40), capped, new float[] {10, 30, 20}).map();
+        assertThat(cm.size()).isEqualTo(20);
+        assertThat(cm.value).containsOnly(3f);
     }
 
     @Test
     void theEdgeBandIsLeftOutAndTheFirstFrameIsItsOwnReference() {
         // band 0.1 of 20 px: rows 0, 1, 18, 19 out, 16 line pixels left. No history: the reference is the frame's
         // own quantile (0), raised to 1: (58 - 1) / 1 = 57, times weight 1.
-        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0.1, 0, 1);
+        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0.1, 0, 1, 100);
         SparseMap m = DarkLines.score(withColumn(20, 20, 100, 10, 40), c, null).map();
         assertThat(m.size()).isEqualTo(16);
         assertThat(m.index[0]).isEqualTo(2 * 20 + 10);
@@ -111,7 +116,7 @@ class DarkLinesTest {
     @Test
     void aLineNoDarkerThanTheCamerasUsualMarksScoresNothing() {
         // the history says this camera's frames reach 60 at their 0.9 quantile: the line (58) is usual here
-        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 1);
+        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0, 1, 100);
         assertThat(DarkLines.score(withColumn(20, 20, 100, 10, 40), c, new float[] {60, 70}).map().size()).isZero();
     }
 
@@ -119,7 +124,7 @@ class DarkLinesTest {
     void smoothingSpreadsTheLineWithTheBlursWeights() {
         // sigma 0.05 x 20 = 1 px: the blur's kernel (GaussianBlur) applied along x to a line of (58 - 20) / 20 = 1.9:
         // the centre keeps k[3] · 1.9, its neighbours k[4] · 1.9, columns 4 px or more away (beyond 3 sigma) nothing.
-        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0.05, 1);
+        DarkLinesConfig c = new DarkLinesConfig(true, 3, 0.9, 4, 0, 0.05, 1, 100);
         SparseMap m = DarkLines.score(withColumn(20, 20, 100, 10, 40), c, new float[] {20}).map();
         double[] k = dev.saaflink.operators.saa.GaussianBlur.kernel(1.0); // 7 taps, k[3] the centre
         double[] dense = new double[400];

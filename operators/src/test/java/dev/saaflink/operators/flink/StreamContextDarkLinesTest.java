@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class StreamContextDarkLinesTest {
 
     /** size 3, the 0.9 quantile, a window of 3 frames, no band, no smoothing, weight 1. */
-    private static final DarkLinesConfig LINES = new DarkLinesConfig(true, 3, 0.9, 3, 0, 0, 1);
+    private static final DarkLinesConfig LINES = new DarkLinesConfig(true, 3, 0.9, 3, 0, 0, 1, 100);
     private static final StreamContextConfig CONTEXT = new StreamContextConfig(true, 4, 4, 0.25, 1, 1, 0)
             .withDarkLines(LINES);
 
