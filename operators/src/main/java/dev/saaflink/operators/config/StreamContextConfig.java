@@ -263,7 +263,7 @@ public final class StreamContextConfig implements Serializable {
     public String toString() {
         return "StreamContextConfig{enabled=" + enabled + ", memoryFrames=" + memoryFrames + ", patchesPerFrame="
                 + patchesPerFrame + ", lowestFraction=" + lowestFraction + ", warmupFrames=" + warmupFrames
-                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", " + admission + ", " + darkLines + ", idleTtl=" + idleTtl
-                + ", maxCamerasPerSubtask=" + maxCamerasPerSubtask + "}";
+                + ", poolCells=" + poolCells + ", borderCells=" + borderCells + ", " + admission + ", " + darkLines
+                + ", idleTtl=" + idleTtl + ", maxCamerasPerSubtask=" + maxCamerasPerSubtask + "}";
     }
 }
