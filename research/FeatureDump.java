@@ -14,7 +14,6 @@ import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.FrameDecoder;
 import dev.saaflink.operators.decode.RawRecord;
 import dev.saaflink.operators.saa.Resize;
-import java.awt.image.BufferedImage;
 import java.io.*;
 import java.nio.*;
 import java.nio.file.*;
@@ -44,14 +43,10 @@ public class FeatureDump {
         for (DatasetItem item : items) {
             i++;
             if (i % shards != shard) continue;
-            Path base = out.resolve(item.subset()).resolve(item.name().replaceAll("\\.[^.]+$", ""));
+            Path base = base(out, item);
             if (Files.exists(Path.of(base + ".mask.npy"))) continue;
             Files.createDirectories(base.getParent());
-            var frame = ff.create(item);
-            ByteBuffer bb = dev.saaflink.schemas.Frame.getEncoder().encode(frame);
-            byte[] v = new byte[bb.remaining()];
-            bb.get(v);
-            DecodedFrame df = dec.decode(new RawRecord("t", 0, i, 0, null, v));
+            DecodedFrame df = decode(ff, dec, item, i);
             var in = pre.preprocess(df.image, true);
             int w = df.image.width, h = df.image.height;
             try (OnnxTensor t = OnnxTensor.createTensor(OrtSessions.environment(), FloatBuffer.wrap(in.chw()), in.shape());
@@ -65,16 +60,7 @@ public class FeatureDump {
                 writeHalf(Path.of(base + ".f160.npy"), cropTokens(f16, 160, 64, 64, vh16, vw16), 160, vh16, vw16);
                 writeHalf(Path.of(base + ".f128.npy"), cropTokens(f8, 128, 128, 128, vh8, vw8), 128, vh8, vw8);
             }
-            boolean[] mask = new boolean[w * h];
-            if (item.hasMask()) {
-                BufferedImage m = ImageIO.read(item.mask().toFile());
-                var ras = m.getRaster();
-                for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) mask[y * w + x] = ras.getSample(x, y, 0) > 127;
-            }
-            boolean[] m400 = Resize.nearest(mask, w, h, 400, 400);
-            byte[] mb = new byte[400 * 400];
-            for (int k = 0; k < mb.length; k++) mb[k] = (byte) (m400[k] ? 1 : 0);
-            writeNpy(Path.of(base + ".mask.npy"), "|u1", new int[] {400, 400}, mb);
+            writeMask(base, item, w, h);
             Files.writeString(Path.of(base + ".size.txt"), w + " " + h + " " + in.resizedWidth() + " " + in.resizedHeight());
             if (i % 20 == 0) System.err.printf("%d/%d %.1fs%n", i, items.size(), (System.nanoTime() - t0) / 1e9);
         }
@@ -85,6 +71,32 @@ public class FeatureDump {
         for (int k = 0; k < c; k++) for (int y = 0; y < vh; y++)
             System.arraycopy(chw, k * gh * gw + y * gw, o, k * vh * vw + y * vw, vw);
         return o;
+    }
+
+    /** The item as the job receives it: its Avro frame record through the job's decoder ({@code offset}: the record's). */
+    static DecodedFrame decode(FrameFactory ff, FrameDecoder dec, DatasetItem item, long offset) throws Exception {
+        ByteBuffer bb = dev.saaflink.schemas.Frame.getEncoder().encode(ff.create(item));
+        byte[] v = new byte[bb.remaining()];
+        bb.get(v);
+        return dec.decode(new RawRecord("t", 0, offset, 0, null, v));
+    }
+
+    /** {@code <base>.mask.npy}: the item's mask (> 127), nearest to 400 x 400, as the protocol scores it. */
+    static void writeMask(Path base, DatasetItem item, int w, int h) throws IOException {
+        boolean[] mask = new boolean[w * h];
+        if (item.hasMask()) {
+            var ras = ImageIO.read(item.mask().toFile()).getRaster();
+            for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) mask[y * w + x] = ras.getSample(x, y, 0) > 127;
+        }
+        boolean[] m400 = Resize.nearest(mask, w, h, 400, 400);
+        byte[] mb = new byte[400 * 400];
+        for (int k = 0; k < mb.length; k++) mb[k] = (byte) (m400[k] ? 1 : 0);
+        writeNpy(Path.of(base + ".mask.npy"), "|u1", new int[] {400, 400}, mb);
+    }
+
+    /** {@code <out>/<subset>/<name without extension>}: where an item's files go. */
+    static Path base(Path out, DatasetItem item) {
+        return out.resolve(item.subset()).resolve(item.name().replaceAll("\\.[^.]+$", ""));
     }
 
     static float[] cropTokens(float[] nc, int c, int gh, int gw, int vh, int vw) {

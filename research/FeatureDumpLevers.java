@@ -13,14 +13,9 @@ import dev.saaflink.models.sam.SamModelFiles;
 import dev.saaflink.models.sam.SamPreprocessor;
 import dev.saaflink.operators.decode.DecodedFrame;
 import dev.saaflink.operators.decode.FrameDecoder;
-import dev.saaflink.operators.decode.RawRecord;
-import dev.saaflink.operators.saa.Resize;
-import java.awt.image.BufferedImage;
 import java.nio.FloatBuffer;
-import java.nio.ByteBuffer;
 import java.nio.file.*;
 import java.util.*;
-import javax.imageio.ImageIO;
 
 /**
  * Research tool for the CPU levers (issue 16): the final 256-channel embedding of every image, in FeatureDump's
@@ -67,17 +62,12 @@ public class FeatureDumpLevers {
         int calls = 0;
         for (int i0 = 0; i0 < items.size(); i0 += pack) {
             List<DatasetItem> group = items.subList(i0, Math.min(items.size(), i0 + pack));
-            Path first = base(out, group.get(0));
-            if (Files.exists(Path.of(base(out, group.get(group.size() - 1)) + ".mask.npy"))) continue;
+            if (Files.exists(Path.of(FeatureDump.base(out, group.get(group.size() - 1)) + ".mask.npy"))) continue;
             float[] canvas = new float[3 * size * size];
             List<DecodedFrame> frames = new ArrayList<>();
             List<SamPreprocessor.SamInput> ins = new ArrayList<>();
             for (int k = 0; k < group.size(); k++) {
-                var frame = ff.create(group.get(k));
-                ByteBuffer bb = dev.saaflink.schemas.Frame.getEncoder().encode(frame);
-                byte[] v = new byte[bb.remaining()];
-                bb.get(v);
-                DecodedFrame df = dec.decode(new RawRecord("t", 0, i0 + k, 0, null, v));
+                DecodedFrame df = FeatureDump.decode(ff, dec, group.get(k), i0 + k);
                 frames.add(df);
                 SamPreprocessor.SamInput in = pre.preprocess(df.image, true);
                 if (reflect) in = mirrored(in, per, inset);
@@ -101,7 +91,7 @@ public class FeatureDumpLevers {
                 DatasetItem item = group.get(k);
                 SamPreprocessor.SamInput in = ins.get(k);
                 DecodedFrame df = frames.get(k);
-                Path b = base(out, item);
+                Path b = FeatureDump.base(out, item);
                 Files.createDirectories(b.getParent());
                 int vh = (int) Math.ceil(in.resizedHeight() * (double) cellsPer / per);
                 int vw = (int) Math.ceil(in.resizedWidth() * (double) cellsPer / per);
@@ -118,16 +108,7 @@ public class FeatureDumpLevers {
                     System.arraycopy(fin, c * grid * grid + (gy + y) * grid + gx, o, c * vh * vw + y * vw, vw);
                 FeatureDump.writeHalf(Path.of(b + ".f256.npy"), o, 256, vh, vw);
                 int w = df.image.width, h = df.image.height;
-                boolean[] mask = new boolean[w * h];
-                if (item.hasMask()) {
-                    BufferedImage m = ImageIO.read(item.mask().toFile());
-                    var ras = m.getRaster();
-                    for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) mask[y * w + x] = ras.getSample(x, y, 0) > 127;
-                }
-                boolean[] m400 = Resize.nearest(mask, w, h, 400, 400);
-                byte[] mb = new byte[400 * 400];
-                for (int q = 0; q < mb.length; q++) mb[q] = (byte) (m400[q] ? 1 : 0);
-                FeatureDump.writeNpy(Path.of(b + ".mask.npy"), "|u1", new int[] {400, 400}, mb);
+                FeatureDump.writeMask(b, item, w, h);
                 // rw, rh in the frame's own model-frame pixels: a cell is 16 of them in every variant
                 Files.writeString(Path.of(b + ".size.txt"), w + " " + h + " " + in.resizedWidth() + " " + in.resizedHeight());
             }
@@ -156,9 +137,5 @@ public class FeatureDumpLevers {
         int p = 2 * n;
         int m = ((v % p) + p) % p;
         return m < n ? m : p - 1 - m;
-    }
-
-    static Path base(Path out, DatasetItem item) {
-        return out.resolve(item.subset()).resolve(item.name().replaceAll("\\.[^.]+$", ""));
     }
 }

@@ -135,8 +135,12 @@ def edge_codes(w, h, b):
     """Issue 15: a cell's place relative to the frame's edges, (min(y, b), min(h-1-y, b), min(x, b), min(w-1-x, b))
     as one int; every inner cell has the same code, a corner cell's code is that corner's alone."""
     y, x = np.divmod(np.arange(w * h), w)
-    c = [np.minimum(y, b), np.minimum(h - 1 - y, b), np.minimum(x, b), np.minimum(w - 1 - x, b)]
-    return ((c[0] * (b + 1) + c[1]) * (b + 1) + c[2]) * (b + 1) + c[3]
+    return edge_code(np.minimum(y, b), np.minimum(h - 1 - y, b), np.minimum(x, b), np.minimum(w - 1 - x, b), b)
+
+
+def edge_code(top, bottom, left, right, b):
+    """The four clipped distances to the edges as one int (base b + 1); edge_code(b, b, b, b, b) is the inner code."""
+    return ((top * (b + 1) + bottom) * (b + 1) + left) * (b + 1) + right
 
 
 def positional_border(q, codes, inner_code, memory_border, frac):
@@ -183,7 +187,7 @@ def run(items, order, gate, a):
         pos = sample_positions(w * h, a.per_frame)
         if a.border_mode == 'position':
             codes = edge_codes(w, h, a.border)
-            inner_code = ((a.border * (a.border + 1) + a.border) * (a.border + 1) + a.border) * (a.border + 1) + a.border
+            inner_code = edge_code(a.border, a.border, a.border, a.border, a.border)
         if len(memory) < 1:
             g = np.mean([self_scores(q, w, h, pos, pool) for q, pool in zip(qs, pools)], axis=0)
         else:

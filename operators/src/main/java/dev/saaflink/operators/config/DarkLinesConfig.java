@@ -75,12 +75,6 @@ public final class DarkLinesConfig implements Serializable {
         this.cap = cap;
     }
 
-    /** On, with the defaults above. */
-    public static DarkLinesConfig on() {
-        return new DarkLinesConfig(true, DEFAULT_SIZE, DEFAULT_QUANTILE, DEFAULT_WINDOW, DEFAULT_BAND, DEFAULT_SIGMA,
-                DEFAULT_WEIGHT, DEFAULT_CAP);
-    }
-
     /** Off: the anomaly map is the encoder patches' stream-context map alone. */
     public static DarkLinesConfig off() {
         return new DarkLinesConfig(false, DEFAULT_SIZE, DEFAULT_QUANTILE, DEFAULT_WINDOW, DEFAULT_BAND, DEFAULT_SIGMA,

@@ -78,8 +78,8 @@ public final class DarkLines {
         return new Result(sparse(smooth, w, h, config.getWeight(), (float) config.getCap()), q);
     }
 
-    /** Integer luma, row-major. */
-    static int[] luma(RgbImage image) {
+    /** Integer luma, row-major (public for the research probe's GrayDump, so that it dumps exactly this). */
+    public static int[] luma(RgbImage image) {
         int n = image.width * image.height;
         int[] out = new int[n];
         byte[] rgb = image.rgb;
@@ -110,24 +110,17 @@ public final class DarkLines {
 
     /** Separable square maximum ({@code max}) or minimum filter, edges mirrored ({@code d c b a | a b c d}). */
     private static int[] filter(int[] img, int w, int h, int size, boolean max) {
-        int r = size / 2;
-        int[] rows = new int[img.length];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int best = max ? Integer.MIN_VALUE : Integer.MAX_VALUE;
-                for (int d = -r; d <= r; d++) {
-                    int v = img[y * w + mirror(x + d, w)];
-                    best = max ? Math.max(best, v) : Math.min(best, v);
-                }
-                rows[y * w + x] = best;
-            }
-        }
+        return pass(pass(img, w, h, size / 2, max, true), w, h, size / 2, max, false);
+    }
+
+    /** One direction of {@link #filter}: along rows ({@code alongX}) or along columns, radius {@code r}. */
+    private static int[] pass(int[] img, int w, int h, int r, boolean max, boolean alongX) {
         int[] out = new int[img.length];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int best = max ? Integer.MIN_VALUE : Integer.MAX_VALUE;
                 for (int d = -r; d <= r; d++) {
-                    int v = rows[mirror(y + d, h) * w + x];
+                    int v = alongX ? img[y * w + mirror(x + d, w)] : img[mirror(y + d, h) * w + x];
                     best = max ? Math.max(best, v) : Math.min(best, v);
                 }
                 out[y * w + x] = best;
